@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create .venv and install lightning-pose-nb with its dev tools (idempotent).
+# torch/torchvision are asked for first and exactly: timm imports torchvision, and these two
+# builds run on CPU and GPU alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PY=${PYTHON:-python3}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+"$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | grep -v "^WARNING: Location" || true
+"$VENV/bin/python" -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+"$VENV/bin/python" -c "import lightning_pose_nb, torch, timm, kornia, lightning; print('installed lightning_pose_nb', lightning_pose_nb.__version__, '| torch', torch.__version__, '| cuda', torch.cuda.is_available())"

@@ -1,0 +1,59 @@
+"Shared fixtures: a short clip of the example video, a tiny config, and one tiny model trained by the CLI."
+import shutil, subprocess, sys
+from pathlib import Path
+import cv2
+import pytest
+import yaml
+
+from lightning_pose_nb.core import bundled_data_dir, default_config_path
+
+BIN = Path(sys.executable).parent
+
+
+def cli(name: str) -> str:
+    "Path of a console script installed beside this Python."
+    found = BIN / name
+    return str(found) if found.exists() else shutil.which(name)
+
+
+def run_cli(*args, check=True):
+    res = subprocess.run([cli(args[0]), *map(str, args[1:])], capture_output=True, text=True, timeout=900)
+    if check and res.returncode != 0:
+        raise AssertionError(f"{args} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    return res
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    "The first 12 frames of the example video, as an mp4 in its own folder."
+    folder = tmp_path_factory.mktemp("videos")
+    dest = folder / "clip.mp4"
+    cap = cv2.VideoCapture(str(bundled_data_dir() / "videos" / "test_vid.mp4"))
+    writer = cv2.VideoWriter(str(dest), cv2.VideoWriter_fourcc(*"mp4v"), 25, (396, 406))
+    for _ in range(12):
+        ok, frame = cap.read()
+        assert ok
+        writer.write(frame)
+    writer.release(); cap.release()
+    return dest
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tmp_path_factory, clip) -> Path:
+    "The default job shrunk to seconds: 64 px, 2 epochs of 2 batches, the short clip as its video."
+    cfg = yaml.safe_load(default_config_path().read_text())
+    cfg["data"]["data_dir"] = str(bundled_data_dir())
+    cfg["data"]["video_dir"] = str(clip.parent)
+    cfg["data"]["image_resize_dims"] = {"height": 64, "width": 64}
+    cfg["training"].update(max_epochs=2, min_epochs=2, check_val_every_n_epoch=1, unfreezing_epoch=0, train_batch_size=4)
+    cfg["eval"]["test_videos_directory"] = str(clip.parent)
+    path = tmp_path_factory.mktemp("cfg") / "tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory, tiny_config) -> Path:
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    run_cli("lpnb-train", tiny_config, "--output-dir", out, "--accelerator", "cpu")
+    return out
