@@ -1,0 +1,59 @@
+#!/usr/bin/env python
+"""Train + predict one config with lightning_pose_nb and print timings as one `RESULT_JSON {...}` line.
+
+The counterpart of run_reference.py (same keys), plus `phases`: where the fit time goes, from Lightning's
+SimpleProfiler (data loading, batch hook = augmentation on the model's device, training step, backward,
+optimizer, validation), and the video decode time alone.
+
+    .venv/bin/python benchmarks/run_ours.py --config configs/mirror-mouse-default.yaml --output-dir /tmp/ours
+"""
+import argparse, json, os, sys, time
+from pathlib import Path
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--config", default=None, help="YAML config (default: the bundled job)")
+    p.add_argument("--output-dir", required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--max-epochs", type=int, default=None)
+    a = p.parse_args()
+
+    import torch
+    torch.set_num_threads(a.threads)
+    from lightning.pytorch.profilers import SimpleProfiler
+    from lightning_pose_nb.core import load_config, default_config_path
+    from lightning_pose_nb.data.video import VideoFrames, list_videos
+    from lightning_pose_nb.train import train
+
+    overrides = {"training": {"max_epochs": a.max_epochs, "min_epochs": a.max_epochs}} if a.max_epochs else None
+    prof = SimpleProfiler()
+    t0 = time.perf_counter()
+    res = train(a.config, a.output_dir, overrides, progress=False, profiler=prof)
+    total = time.perf_counter() - t0
+
+    def total_of(*needles):
+        return sum(sum(v) for k, v in prof.recorded_durations.items() if any(n in k for n in needles))
+    phases = {
+        "data_loading": total_of("train_dataloader_next", "val_next"),
+        "batch_hook_augment": total_of("on_after_batch_transfer"),
+        "training_step_forward": total_of("SingleDeviceStrategy.training_step"),
+        "backward": total_of("backward"),
+        "optimizer_step": total_of("optimizer_step"),
+        "validation_step": total_of("SingleDeviceStrategy.validation_step"),
+    }
+    cfg = load_config(res.model_dir / "config.yaml", warn=False)
+    frames, t0 = 0, time.perf_counter()
+    vids = list_videos(cfg.eval.test_videos_directory) if cfg.eval.test_videos_directory else []
+    for v in vids:
+        for _ in VideoFrames(v, (cfg.data.image_resize_dims.height, cfg.data.image_resize_dims.width)): frames += 1
+    phases["video_decode_only"] = time.perf_counter() - t0
+    out = dict(train_s=res.timings["fit"], predict_labeled_s=res.timings["predict_labeled"],
+               predict_video_s=res.timings["predict_videos"], video_frames=frames, total_s=total,
+               test_pixel_error_mean=res.pixel_error.get("test"), val_pixel_error_mean=res.pixel_error.get("validation"),
+               train_pixel_error_mean=res.pixel_error.get("train"), phases=phases)
+    print("RESULT_JSON " + json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
