@@ -5,9 +5,14 @@ Runs benchmarks/run_ours.py (our venv) and benchmarks/run_reference.py (the refe
 benchmarks/reference_setup.sh) on the same config, data and machine, alternating, each in a fresh process
 with the same thread count; prints a table of phase times, the speed ratio and the pixel errors.
 
-    .venv/bin/python benchmarks/bench_train_predict.py --repeats 1 --reference-python /work/refvenv/bin/python
+    .venv/bin/python benchmarks/bench_train_predict.py --seeds 0 1 2 --reference-python /work/refvenv/bin/python
+
+Each seed is one repeat: `training.rng_seed_model_pt` (weight init) takes that value; the data split stays
+the same, so both packages are scored on the same 9 test frames. The test set is small, so compare means
+over seeds, not single runs.
 """
 import argparse, json, statistics, subprocess, sys, tempfile
+import yaml
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,7 +34,7 @@ def run(python, script, config, out, threads, max_epochs):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--config", default=str(ROOT / "configs" / "mirror-mouse-default.yaml"))
-    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-epochs", type=int, default=None)
     p.add_argument("--reference-python", default="/work/refvenv/bin/python")
@@ -38,11 +43,21 @@ def main():
     have_ref = Path(a.reference_python).exists()
     results = {"ours": [], "reference": []}
     with tempfile.TemporaryDirectory() as d:
-        for r in range(a.repeats):
-            results["ours"].append(run(a.ours_python, "run_ours.py", a.config, Path(d) / f"ours{r}", a.threads, a.max_epochs))
+        base = Path(a.config).resolve()
+        for seed in a.seeds:
+            cfg = yaml.safe_load(base.read_text())
+            cfg["training"]["rng_seed_model_pt"] = seed
+            for k in ("data_dir", "video_dir"):  # keep relative folders pointing where they did
+                if cfg["data"].get(k) and not Path(cfg["data"][k]).is_absolute():
+                    cfg["data"][k] = str((base.parent / cfg["data"][k]).resolve())
+            seeded = Path(d) / f"config_seed{seed}.yaml"
+            seeded.write_text(yaml.safe_dump(cfg))
+            results["ours"].append(run(a.ours_python, "run_ours.py", seeded, Path(d) / f"ours{seed}", a.threads, a.max_epochs))
+            print(f"seed {seed} ours: {json.dumps(results['ours'][-1])}", flush=True)
             if have_ref:
-                results["reference"].append(run(a.reference_python, "run_reference.py", a.config, Path(d) / f"ref{r}",
+                results["reference"].append(run(a.reference_python, "run_reference.py", seeded, Path(d) / f"ref{seed}",
                                                 a.threads, a.max_epochs))
+                print(f"seed {seed} reference: {json.dumps(results['reference'][-1])[:600]}", flush=True)
 
     def med(side, key):
         vals = [x[key] for x in results[side] if x.get(key) is not None]
@@ -50,7 +65,7 @@ def main():
 
     keys = [("train_s", "fit (train + validation)"), ("predict_labeled_s", "predict labeled frames"),
             ("predict_video_s", "predict video"), ("total_s", "total job")]
-    print(f"\nconfig: {a.config}\nthreads: {a.threads}, repeats: {a.repeats} (medians)\n")
+    print(f"\nconfig: {a.config}\nthreads: {a.threads}, seeds: {a.seeds} (medians over seeds)\n")
     print(f"| {'phase':<28} | {'ours (s)':>9} | {'reference (s)':>13} | {'speed-up':>8} |")
     print(f"|{'-'*30}|{'-'*11}|{'-'*15}|{'-'*10}|")
     for k, name in keys:
@@ -61,10 +76,15 @@ def main():
           f"{frames / med('reference', 'predict_video_s') if have_ref else float('nan'):13.0f} |          |")
     print("\nwhere our fit time goes (SimpleProfiler, s):")
     for k, v in results["ours"][0]["phases"].items(): print(f"  {k:<24} {v:7.2f}")
-    print("\nmean pixel error (frame px):")
+    def mean(side, key):
+        vals = [x[key] for x in results[side] if x.get(key) is not None]
+        return statistics.mean(vals) if vals else float("nan")
+    print("\nmean pixel error (frame px), per seed and mean over seeds:")
     for split in ("train", "val", "test"):
         k = f"{split}_pixel_error_mean"
-        print(f"  {split:<6} ours {med('ours', k):6.2f}   reference {med('reference', k):6.2f}")
+        per = lambda side: " ".join(f"{x[k]:6.2f}" for x in results[side])
+        print(f"  {split:<6} ours [{per('ours')}] mean {mean('ours', k):6.2f}   "
+              f"reference [{per('reference')}] mean {mean('reference', k):6.2f}")
     print("\nRAW " + json.dumps(results))
 
 

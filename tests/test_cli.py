@@ -56,3 +56,23 @@ def test_predict_errors_name_the_problem(trained_model_dir, tmp_path):
     corrupt.write_bytes(b"\x00" * 100)
     res = run_cli("lpnb-predict", trained_model_dir, corrupt, "--output-dir", tmp_path, check=False)
     assert res.returncode != 0 and "corrupt.mp4" in res.stderr
+
+
+@pytest.mark.parametrize("model_type,backbone", [("regression", "resnet18"), ("heatmap", "efficientnet_b0"),
+                                                 ("heatmap", "vits_dino")])
+def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_config, clip, tmp_path):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", f"model_type: {model_type}")
+                   .replace("backbone: resnet18", f"backbone: {backbone}"))
+    out = tmp_path / "model"
+    run_cli("lpnb-train", cfg, "--output-dir", out, "--accelerator", "cpu")
+    preds = read_keypoint_csv(out / "predictions.csv")
+    assert preds.keypoints.shape == (90, 17, 2) and preds.scorer == f"{model_type}_tracker"
+    assert np.isfinite(preds.keypoints).all()
+    video = read_keypoint_csv(out / "video_preds" / "clip.csv")
+    assert video.keypoints.shape == (12, 17, 2)
+    if model_type == "regression":
+        assert (preds.likelihoods == 1).all()  # no confidence measure: reported as 1
+    run_cli("lpnb-predict", out, clip, "--output-dir", tmp_path / "again")
+    again = read_keypoint_csv(tmp_path / "again" / "video_preds" / "clip.csv")
+    np.testing.assert_allclose(again.keypoints, video.keypoints, atol=1e-3)
