@@ -59,7 +59,8 @@ def test_predict_errors_name_the_problem(trained_model_dir, tmp_path):
 
 
 @pytest.mark.parametrize("model_type,backbone", [("regression", "resnet18"), ("heatmap", "efficientnet_b0"),
-                                                 ("heatmap", "vits_dino")])
+                                                 ("heatmap", "vits_dino"), ("heatmap_mhcrnn", "resnet18"),
+                                                 ("heatmap_mhcrnn", "vits_dino")])
 def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_config, clip, tmp_path):
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", f"model_type: {model_type}")
@@ -76,3 +77,24 @@ def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_con
     run_cli("lpnb-predict", out, clip, "--output-dir", tmp_path / "again")
     again = read_keypoint_csv(tmp_path / "again" / "video_preds" / "clip.csv")
     np.testing.assert_allclose(again.keypoints, video.keypoints, atol=1e-3)
+
+
+def test_context_model_predicts_every_frame_of_short_videos(tiny_config, tmp_path):
+    "Videos of 1, 3 and 7 frames: the context model pads the ends and predicts every frame."
+    import cv2
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", "model_type: heatmap_mhcrnn")
+                   .replace("max_epochs: 2", "max_epochs: 1").replace("min_epochs: 2", "min_epochs: 1"))
+    out = tmp_path / "model"
+    run_cli("lpnb-train", cfg, "--output-dir", out, "--accelerator", "cpu")
+    vids = tmp_path / "vids"; vids.mkdir()
+    cap = cv2.VideoCapture(str(bundled_data_dir() / "videos" / "test_vid.mp4"))
+    frames = [cap.read()[1] for _ in range(7)]
+    for n in (1, 3, 7):
+        w = cv2.VideoWriter(str(vids / f"v{n}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25, (396, 406))
+        for f in frames[:n]: w.write(f)
+        w.release()
+    run_cli("lpnb-predict", out, vids, "--output-dir", tmp_path / "p", "--batch-size", "4")
+    for n in (1, 3, 7):
+        preds = read_keypoint_csv(tmp_path / "p" / "video_preds" / f"v{n}.csv")
+        assert preds.keypoints.shape == (n, 17, 2) and np.isfinite(preds.keypoints).all()
