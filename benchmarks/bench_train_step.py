@@ -17,6 +17,8 @@ def build(impl, model_type, backbone, size, K):
         return get_model_class(model_type)(K, backbone=backbone, image_size=size, pretrained=False)
     if model_type == "regression":
         from lightning_pose.models.regression_tracker import RegressionTracker as Ref
+    elif model_type == "heatmap_mhcrnn":
+        from lightning_pose.models.heatmap_tracker_mhcrnn import HeatmapTrackerMHCRNN as Ref
     else:
         from lightning_pose.models.heatmap_tracker import HeatmapTracker as Ref
     return Ref(num_keypoints=K, loss_factory=None, backbone=backbone, pretrained=False, image_size=size)
@@ -25,7 +27,7 @@ def build(impl, model_type, backbone, size, K):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--impl", choices=["ours", "reference"], default="ours")
-    p.add_argument("--model-type", choices=["heatmap", "regression"], default="heatmap")
+    p.add_argument("--model-type", choices=["heatmap", "regression", "heatmap_mhcrnn"], default="heatmap")
     p.add_argument("--backbones", nargs="+", default=["resnet50"])
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=8)
@@ -41,7 +43,8 @@ def main():
     for bb in a.backbones:
         model = build(a.impl, a.model_type, bb, a.size, K).train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-        batch = {"images": torch.randn(a.batch, 3, a.size, a.size), "heatmaps": torch.rand(a.batch, K, h, h),
+        shape = (a.batch, 5, 3, a.size, a.size) if a.model_type == "heatmap_mhcrnn" else (a.batch, 3, a.size, a.size)
+        batch = {"images": torch.randn(*shape), "heatmaps": torch.rand(a.batch, K, h, h),
                  "keypoints": torch.rand(a.batch, 2 * K) * a.size,
                  "bbox": torch.tensor([[0., 0., 406., 396.]] * a.batch)}
         batch = model.on_after_batch_transfer(batch, 0)  # ours: normalise + channels_last, as in training
