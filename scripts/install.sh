@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-"$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | grep -v "^WARNING: Location" || true
-"$VENV/bin/python" -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+quiet() { { grep -v "^WARNING: Location" || true; }; }  # this machine's local-index notices; pip's own status still counts
+"$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | quiet
+"$VENV/bin/python" -m pip install -q -e ".[dev]" 2>&1 | quiet
 "$VENV/bin/python" -c "import lightning_pose_nb, torch, timm, kornia, lightning; print('installed lightning_pose_nb', lightning_pose_nb.__version__, '| torch', torch.__version__, '| cuda', torch.cuda.is_available())"
