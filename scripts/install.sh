@@ -11,3 +11,5 @@ quiet() { { grep -v "^WARNING: Location" || true; }; }  # this machine's local-i
 "$VENV/bin/python" -m pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | quiet
 "$VENV/bin/python" -m pip install -q -e ".[dev]" 2>&1 | quiet
 "$VENV/bin/python" -c "import lightning_pose_nb, torch, timm, kornia, lightning; print('installed lightning_pose_nb', lightning_pose_nb.__version__, '| torch', torch.__version__, '| cuda', torch.cuda.is_available())"
+# the two-view example is cut from the mirror-mouse data (not stored twice in the repo)
+"$VENV/bin/python" -c "from lightning_pose_nb.data.multiview import bundled_multiview_dir; print('two-view example:', bundled_multiview_dir())"
