@@ -5,14 +5,16 @@
 # %% auto #0
 __all__ = ['ALLOWED_BACKBONES']
 
-# %% ../../nbs/19_models.ipynb #736fb3d1
+# %% ../../nbs/19_models.ipynb #d623a2dc
 from .backbones import build_backbone, BACKBONES, load_backbone_weights
 from .heads import HeatmapHead, HeatmapMHCRNNHead, LinearRegressionHead
-from .base import (BaseFeatureExtractor, BaseSupervisedTracker, MODELS, register_model,
-                                           OptimizerNotImplementedError, LrNotImplementedError)
-from .heatmap_tracker import HeatmapTracker
-from .regression_tracker import RegressionTracker
-from .heatmap_tracker_mhcrnn import HeatmapTrackerMHCRNN
+from .base import (BaseFeatureExtractor, BaseSupervisedTracker, SemiSupervisedTrackerMixin,
+                                           MODELS, register_model, OptimizerNotImplementedError, LrNotImplementedError)
+from .heatmap_tracker import HeatmapTracker, SemiSupervisedHeatmapTracker
+from .regression_tracker import RegressionTracker, SemiSupervisedRegressionTracker
+from .heatmap_tracker_mhcrnn import HeatmapTrackerMHCRNN, SemiSupervisedHeatmapTrackerMHCRNN
+from .heatmap_tracker_multiview import (HeatmapTrackerMultiviewTransformer,
+                                                                SemiSupervisedHeatmapTrackerMultiviewTransformer)
 from .factory import (ALLOWED_MODEL_TYPES, check_if_semi_supervised, get_model_class, get_model,
                                               get_loss_factories, load_weights_from_checkpoint)
 ALLOWED_BACKBONES = tuple(BACKBONES)
