@@ -668,7 +668,9 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                          'lightning_pose_nb.train.steps_per_epoch': ( 'train.html#steps_per_epoch',
                                                                                       'lightning_pose_nb/train.py'),
                                          'lightning_pose_nb.train.train': ('train.html#train', 'lightning_pose_nb/train.py')},
-            'lightning_pose_nb.viz': { 'lightning_pose_nb.viz.heatmap_explorer': ('viz.html#heatmap_explorer', 'lightning_pose_nb/viz.py'),
+            'lightning_pose_nb.viz': { 'lightning_pose_nb.viz._frame_of': ('viz.html#_frame_of', 'lightning_pose_nb/viz.py'),
+                                       'lightning_pose_nb.viz._plot_row': ('viz.html#_plot_row', 'lightning_pose_nb/viz.py'),
+                                       'lightning_pose_nb.viz.heatmap_explorer': ('viz.html#heatmap_explorer', 'lightning_pose_nb/viz.py'),
                                        'lightning_pose_nb.viz.plot_frame_prediction': ( 'viz.html#plot_frame_prediction',
                                                                                         'lightning_pose_nb/viz.py'),
                                        'lightning_pose_nb.viz.predict_frame': ('viz.html#predict_frame', 'lightning_pose_nb/viz.py')}}}
