@@ -15,6 +15,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                           'lightning_pose_nb/augment.py'),
                                            'lightning_pose_nb.augment.BatchAugmenter.sample_matrices': ( 'augment.html#batchaugmenter.sample_matrices',
                                                                                                          'lightning_pose_nb/augment.py'),
+                                           'lightning_pose_nb.augment._repeat_params': ( 'augment.html#_repeat_params',
+                                                                                         'lightning_pose_nb/augment.py'),
                                            'lightning_pose_nb.augment.affine_matrices': ( 'augment.html#affine_matrices',
                                                                                           'lightning_pose_nb/augment.py'),
                                            'lightning_pose_nb.augment.apply_affine': ( 'augment.html#apply_affine',
