@@ -100,3 +100,13 @@ def test_semi_supervised_multiview_transformer(mv_clips, tmp_path):
     for col in ("train_temporal_loss", "train_pca_multiview_loss", "total_loss"):
         assert logs[col].notna().any() and np.isfinite(logs[col].dropna()).all(), col
     check_per_view_outputs(res.model_dir)
+
+
+def test_multiview_context_model_semi_supervised(mv_clips, tmp_path):
+    "The 5-frame context model on two views: labeled (B,V,5,3,H,W) windows, unlabeled (N,V,3,H,W) sequences, video chunks."
+    cfg = tiny_multiview_config(tmp_path, mv_clips, model_type="heatmap_mhcrnn", losses_to_use=["temporal", "pca_multiview"])
+    cfg["dali"]["context"]["train"]["batch_size"] = 6
+    res = train(cfg, tmp_path / "mhcrnn", accelerator="cpu", progress=False, limit_train_batches=2)
+    logs = pd.read_csv(res.model_dir / "logs" / "metrics.csv")
+    assert logs["train_pca_multiview_loss"].notna().any()
+    check_per_view_outputs(res.model_dir)
