@@ -110,3 +110,21 @@ def test_multiview_context_model_semi_supervised(mv_clips, tmp_path):
     logs = pd.read_csv(res.model_dir / "logs" / "metrics.csv")
     assert logs["train_pca_multiview_loss"].notna().any()
     check_per_view_outputs(res.model_dir)
+
+
+REF_MULTIVIEW = repo_root().parent / "shared" / "spec" / "reference-configs" / "config_default_multiview.yaml"
+
+
+@pytest.mark.skipif(not REF_MULTIVIEW.exists(), reason="../shared/spec/reference-configs not present")
+def test_reference_multiview_template_trains(tmp_path):
+    "Lightning Pose's multiview template, with only its placeholders filled in, trains the transformer."
+    d = bundled_multiview_dir()
+    over = {"data": {"data_dir": str(d), "video_dir": str(d / "videos"), "view_names": ["top", "bot"],
+                     "csv_file": ["CollectedData_top.csv", "CollectedData_bot.csv"],
+                     "image_resize_dims": {"height": 64, "width": 64}},
+            "training": {"max_epochs": 1, "min_epochs": 1, "check_val_every_n_epoch": 1},
+            "eval": {"predict_vids_after_training": False}}
+    with pytest.warns(UserWarning, match="data.bbox_file"):
+        res = train(REF_MULTIVIEW, tmp_path / "ref", over, accelerator="cpu", progress=False, limit_train_batches=1)
+    assert (res.model_dir / "predictions_top.csv").exists() and (res.model_dir / "predictions_bot.csv").exists()
+    assert yaml.safe_load((res.model_dir / "config.yaml").read_text())["model"]["model_type"] == "heatmap_multiview_transformer"
