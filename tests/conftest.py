@@ -23,19 +23,23 @@ def run_cli(*args, check=True):
     return res
 
 
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory) -> Path:
-    "The first 12 frames of the example video, as an mp4 in its own folder."
-    folder = tmp_path_factory.mktemp("videos")
-    dest = folder / "clip.mp4"
-    cap = cv2.VideoCapture(str(bundled_data_dir() / "videos" / "test_vid.mp4"))
-    writer = cv2.VideoWriter(str(dest), cv2.VideoWriter_fourcc(*"mp4v"), 25, (396, 406))
-    for _ in range(12):
+def write_clip(src: Path, dest: Path, n: int = 12) -> Path:
+    "The first `n` frames of video `src` as an mp4 at `dest` (same frame size)."
+    cap = cv2.VideoCapture(str(src))
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    writer = cv2.VideoWriter(str(dest), cv2.VideoWriter_fourcc(*"mp4v"), 25, size)
+    for _ in range(n):
         ok, frame = cap.read()
-        assert ok
+        assert ok, f"{src} has fewer than {n} frames"
         writer.write(frame)
     writer.release(); cap.release()
     return dest
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    "The first 12 frames of the example video, as an mp4 in its own folder."
+    return write_clip(bundled_data_dir() / "videos" / "test_vid.mp4", tmp_path_factory.mktemp("videos") / "clip.mp4")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 "Multiview end to end: both multiview model types train and predict on the two-view example, one file per view."
 import json
-import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +9,7 @@ from lightning_pose_nb.core import repo_root
 from lightning_pose_nb.data.csv import read_keypoint_csv
 from lightning_pose_nb.data.multiview import bundled_multiview_dir
 from lightning_pose_nb.train import train
-from conftest import run_cli
+from conftest import run_cli, write_clip
 
 VIEWS = {"top": 168, "bot": 238}  # view -> frame height (the frames are 396 wide)
 
@@ -19,14 +18,8 @@ VIEWS = {"top": 168, "bot": 238}  # view -> frame height (the frames are 396 wid
 def mv_clips(tmp_path_factory):
     "The first 12 frames of each view's video, named per view."
     folder = tmp_path_factory.mktemp("mv_videos")
-    for view, h in VIEWS.items():
-        cap = cv2.VideoCapture(str(bundled_multiview_dir() / "videos" / f"test_vid_{view}.mp4"))
-        out = cv2.VideoWriter(str(folder / f"clip_{view}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25, (396, h))
-        for _ in range(12):
-            ok, frame = cap.read()
-            assert ok
-            out.write(frame)
-        out.release(); cap.release()
+    for view in VIEWS:
+        write_clip(bundled_multiview_dir() / "videos" / f"test_vid_{view}.mp4", folder / f"clip_{view}.mp4")
     return folder
 
 
