@@ -23,8 +23,8 @@ def build(model_type, backbone, K, V, size):
     from lightning_pose_nb.models.heatmap_tracker_multiview import HeatmapTrackerMultiviewTransformer
     loss = LossFactory({"heatmap_mse": {"log_weight": 0.}})
     if model_type == "heatmap":
-        return HeatmapTracker(K, loss, backbone=backbone, image_size=size, pretrained=False)
-    return HeatmapTrackerMultiviewTransformer(K, V, loss, backbone=backbone, image_size=size, pretrained=False)
+        return HeatmapTracker(K, loss_factory=loss, backbone=backbone, image_size=size, pretrained=False)
+    return HeatmapTrackerMultiviewTransformer(K, V, loss_factory=loss, backbone=backbone, image_size=size, pretrained=False)
 
 
 def timed(fn, n, warmup, sync):

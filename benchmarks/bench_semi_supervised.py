@@ -26,7 +26,7 @@ def main():
     a = p.parse_args()
     import torch
     from lightning_pose_nb.core import load_config, default_config_path
-    from lightning_pose_nb.data.datamodules import LabeledDataModule
+    from lightning_pose_nb.predict import training_data
     from lightning_pose_nb.data.unlabeled import VideoSequences
     from lightning_pose_nb.models.factory import get_model
     torch.set_num_threads(a.threads)
@@ -47,7 +47,7 @@ def main():
                     "data": {"image_resize_dims": {"height": a.size, "width": a.size}},
                     "losses": {"temporal": {"log_weight": 0.}, "pca_singleview": {"log_weight": 0.}}}
             cfg = load_config(default_config_path(), over, warn=False)
-            dm = LabeledDataModule.from_config(cfg, do_context=model_type == "heatmap_mhcrnn")
+            dm = training_data(cfg, requires_context=model_type == "heatmap_mhcrnn")
             dm.batch_sizes["train"] = a.batch
             model = get_model(cfg, dm).to(dev).train()
             model._training = lambda: True  # the batch hook augments as in a training step

@@ -10,7 +10,7 @@ from typing import Any
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'ConfigError',
-           'repo_root', 'bundled_data_dir', 'default_config_path', 'load_config', 'default_accelerator',
+           'repo_root', 'bundled_data_dir', 'default_config_path', 'load_config', 'config_views', 'default_accelerator',
            'default_device', 'in_test', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #23d57105
@@ -99,6 +99,7 @@ def _resolve_dir(value, base:Path|None):
     if not p.is_absolute() and base is not None: p = base/p
     return str(p.resolve())
 
+# %% ../nbs/00_core.ipynb #39d097f1
 def _check_config(cfg:DictConfig):
     "Raise `ConfigError` for a value that cannot work; no heavy work is done here."
     d, t, m = cfg.data, cfg.training, cfg.model
@@ -128,8 +129,14 @@ def _check_config(cfg:DictConfig):
         if not isinstance(v, int) or v < 1: raise ConfigError(k, v, hint='frames per unlabeled training sequence: a positive integer')
     if d.data_dir is None or not Path(d.data_dir).is_dir():
         raise ConfigError('data.data_dir', d.data_dir, hint='point it at the folder holding the labels CSV and images')
+    config_views(cfg)  # one labels CSV per view
 
-def load_config(cfg:str|Path|dict|DictConfig, overrides:dict|None=None, warn:bool=True) -> DictConfig:
+# %% ../nbs/00_core.ipynb #19210860
+def load_config(
+    cfg:str|Path|dict|DictConfig, # a YAML file in the reference schema, or the same as a dict / DictConfig
+    overrides:dict|None=None, # nested values merged over the file (e.g. `{'training': {'max_epochs': 5}}`)
+    warn:bool=True, # warn, once, about fields we do not use
+) -> DictConfig:
     "Load a reference-schema config (file, dict or DictConfig), fill defaults, resolve paths, check values."
     base = None
     if isinstance(cfg, (str, Path)):
@@ -154,6 +161,25 @@ def load_config(cfg:str|Path|dict|DictConfig, overrides:dict|None=None, warn:boo
         ignored = [f for f in IGNORED_FIELDS if _get(user, f) is not None]
         if ignored: warnings.warn(f"config fields not used by lightning_pose_nb (ignored): {', '.join(ignored)}", UserWarning)
     return resolved
+
+# %% ../nbs/00_core.ipynb #bd5d2b8d
+def config_views(cfg:DictConfig) -> tuple[list[str], list[str]]:
+    "(labels CSV per view, view names) of a config; a single CSV is one view named after its file."
+    csv_files, views = cfg.data.get('csv_file'), cfg.data.get('view_names')
+    if csv_files is None: raise ConfigError('data.csv_file', None, hint='name the labels CSV (one per view)')
+    if isinstance(csv_files, str): csv_files = [csv_files]
+    csv_files = [str(c) for c in csv_files]
+    if isinstance(views, str): views = [views]
+    if not views:
+        if len(csv_files) > 1:
+            raise ConfigError('data.view_names', None, hint=f'name each of the {len(csv_files)} views of data.csv_file, in order')
+        return csv_files, [Path(csv_files[0]).stem]
+    views = [str(v) for v in views]
+    if len(views) != len(csv_files):
+        field = 'data.csv_file' if len(csv_files) == 1 else 'data.view_names'
+        raise ConfigError(field, csv_files if field == 'data.csv_file' else views,
+                          hint=f'list one labels CSV per view: {len(csv_files)} CSV(s) {csv_files} for {len(views)} view(s) {views}')
+    return csv_files, views
 
 # %% ../nbs/00_core.ipynb #7bf53d64
 def default_accelerator() -> str:

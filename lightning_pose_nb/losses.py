@@ -4,6 +4,7 @@
 
 # %% ../nbs/12_losses.ipynb #caf76029
 from __future__ import annotations
+from fastcore.basics import patch
 import inspect, math, warnings
 from typing import Any
 import torch
@@ -12,7 +13,7 @@ from torch import nn
 # %% auto #0
 __all__ = ['LOSSES', 'Loss', 'masked_mean', 'register_loss', 'loss_names', 'HeatmapLoss', 'HeatmapMSELoss', 'HeatmapKLLoss',
            'HeatmapJSLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'LossFactory', 'TemporalLoss', 'NaNPCA',
-           'PCALoss', 'PCASingleviewLoss', 'PCAMultiviewLoss']
+           'multiview_column_matches', 'PCALoss', 'PCASingleviewLoss', 'PCAMultiviewLoss']
 
 # %% ../nbs/12_losses.ipynb #660f5d8d
 class Loss(nn.Module):
@@ -31,20 +32,9 @@ class Loss(nn.Module):
         "Epsilon-insensitive: `relu(x - eps)` (eps broadcast over the last, keypoint, axis)."
         return torch.relu(x - self.epsilon.to(x))
 
-    def compute(self, **inputs) -> torch.Tensor: raise NotImplementedError
-
-    @classmethod
-    def compute_params(cls) -> dict:
-        "`compute`'s parameters, read once per class (the training step must not inspect signatures)."
-        if '_compute_params' not in cls.__dict__:
-            cls._compute_params = {n: p for n, p in inspect.signature(cls.compute).parameters.items() if n != 'self'}
-        return cls._compute_params
-
-    @classmethod
-    def required_inputs(cls) -> set[str]:
-        "Arguments of `compute` without a default: what a model must provide."
-        return {n for n, p in cls.compute_params().items()
-                if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
+    def compute(self, **inputs) -> torch.Tensor:
+        "The loss value (a scalar) from model outputs named as in the signature; subclasses implement it."
+        raise NotImplementedError
 
     def forward(self, stage:str|None=None, **inputs) -> tuple[torch.Tensor, list[dict]]:
         params = self.compute_params()
@@ -57,6 +47,25 @@ def masked_mean(x:torch.Tensor, mask:torch.Tensor) -> torch.Tensor:
     "Mean of `x` where `mask`; 0 (with a zero, finite gradient) where nothing is selected."
     mask = mask.expand_as(x)
     return torch.where(mask, x, torch.zeros_like(x)).sum() / mask.sum().clamp_min(1)
+
+# %% ../nbs/12_losses.ipynb #f15f916e
+@patch(cls_method=True)
+def from_data(cls:Loss, data=None, **params) -> 'Loss':
+    "Build the loss from its parameters; losses fit on the training data (PCA) override this to read `data`."
+    return cls(**params)
+
+@patch(cls_method=True)
+def compute_params(cls:Loss) -> dict:
+    "`compute`'s parameters, read once per class (the training step must not inspect signatures)."
+    if '_compute_params' not in cls.__dict__:
+        cls._compute_params = {n: p for n, p in inspect.signature(cls.compute).parameters.items() if n != 'self'}
+    return cls._compute_params
+
+@patch(cls_method=True)
+def required_inputs(cls:Loss) -> set[str]:
+    "Arguments of `compute` without a default: what a model must provide."
+    return {n for n, p in cls.compute_params().items()
+            if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
 
 # %% ../nbs/12_losses.ipynb #f10e7530
 LOSSES: dict[str, type[Loss]] = {}
@@ -73,10 +82,12 @@ def register_loss(name:str):
     return _reg
 
 def loss_names(kind:str|None=None) -> list[str]:
+    "Registered loss names, all or of one `kind` ('supervised' / 'unsupervised')."
     return [n for n, c in LOSSES.items() if kind is None or c.kind == kind]
 
 # %% ../nbs/12_losses.ipynb #975df7d9
 class HeatmapLoss(Loss):
+    "Base of the heatmap losses: the mean of `per_map` over (sample, keypoint) maps with a valid target."
     def compute(self, heatmaps_targ:torch.Tensor, heatmaps_pred:torch.Tensor) -> torch.Tensor:
         valid = heatmaps_targ.flatten(-2).amax(-1) > 0  # (B,K)
         per_map = self.per_map(heatmaps_targ, heatmaps_pred)  # (B,K)
@@ -84,16 +95,19 @@ class HeatmapLoss(Loss):
 
 @register_loss('heatmap_mse')
 class HeatmapMSELoss(HeatmapLoss):
+    "Squared error summed over pixels (MSE scaled by h*w)."
     def per_map(self, t, p): return ((t - p) ** 2).sum((-2, -1))  # mean over pixels * h*w
 
 def _kl(p, q): return (p * (torch.log(p) - torch.log(q))).sum((-2, -1))
 
 @register_loss('heatmap_kl')
 class HeatmapKLLoss(HeatmapLoss):
+    "KL(target || prediction), summed over pixels."
     def per_map(self, t, p): return _kl(t + 1e-10, p + 1e-10)
 
 @register_loss('heatmap_js')
 class HeatmapJSLoss(HeatmapLoss):
+    "Jensen-Shannon divergence between target and prediction, summed over pixels."
     def per_map(self, t, p):
         t, p = t + 1e-10, p + 1e-10
         m = (t + p) / 2
@@ -102,6 +116,7 @@ class HeatmapJSLoss(HeatmapLoss):
 # %% ../nbs/12_losses.ipynb #96e67863
 @register_loss('regression')
 class RegressionMSELoss(Loss):
+    "MSE over labeled coordinates in frame pixels (missing labels skipped)."
     def compute(self, keypoints_targ:torch.Tensor, keypoints_pred:torch.Tensor) -> torch.Tensor:
         valid = torch.isfinite(keypoints_targ)
         t = torch.where(valid, keypoints_targ, keypoints_pred.detach())
@@ -119,13 +134,16 @@ class RegressionRMSELoss(Loss):
 
 # %% ../nbs/12_losses.ipynb #9d0fdcbc
 class LossFactory(nn.Module):
-    "Weighted sum of registered losses built from `{name: params}`."
-    def __init__(self, losses:dict[str, dict|None]):
+    "Weighted sum of registered losses built from `{name: params}` (and the training data, for losses fit on it)."
+    def __init__(self,
+                 losses:dict[str, dict|None], # loss name -> its parameters (`log_weight`, `epsilon`, ...)
+                 data=None, # the training data (e.g. a `LabeledDataModule`), for losses fit on it (PCA); else None
+                ):
         super().__init__()
         for name in losses:
             if name not in LOSSES:
                 raise ValueError(f"unknown loss {name!r}; valid losses: {', '.join(LOSSES)}")
-        self.losses = nn.ModuleDict({n: LOSSES[n](**dict(p or {})) for n, p in losses.items()})
+        self.losses = nn.ModuleDict({n: LOSSES[n].from_data(data, **dict(p or {})) for n, p in losses.items()})
 
     def __len__(self): return len(self.losses)
     @property
@@ -150,6 +168,7 @@ class LossFactory(nn.Module):
 # %% ../nbs/12_losses.ipynb #c99f134a
 @register_loss('temporal')
 class TemporalLoss(Loss):
+    "Frame-to-frame jumps beyond `epsilon` pixels (confident frames only), in frame pixels."
     kind = 'unsupervised'
     def __init__(self, log_weight:float=0., epsilon:float|list=0., prob_threshold:float=0., **kwargs):
         super().__init__(log_weight, epsilon)
@@ -210,17 +229,41 @@ class NaNPCA(nn.Module):
         flip = comps.gather(1, comps.abs().argmax(1, keepdim=True)).sign()
         return comps * torch.where(flip == 0, 1., flip), evals
 
-    def reproject(self, x:torch.Tensor) -> torch.Tensor:
-        c = (x - self.mean) @ self.components.T
-        return c @ self.components + self.mean
+# %% ../nbs/12_losses.ipynb #c1bff0f6
+@patch
+def reproject(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
+    c = (x - self.mean) @ self.components.T
+    return c @ self.components + self.mean
 
-    def reprojection_error(self, x:torch.Tensor) -> torch.Tensor:
-        "(n, D) -> (n, D/2): distance between each (x, y) pair and its projection onto the kept components."
-        diff = (x - self.reproject(x)).reshape(x.shape[0], -1, 2)
-        return torch.linalg.vector_norm(diff, dim=-1)
+@patch
+def reprojection_error(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
+    "(n, D) -> (n, D/2): distance between each (x, y) pair and its projection onto the kept components."
+    diff = (x - self.reproject(x)).reshape(x.shape[0], -1, 2)
+    return torch.linalg.vector_norm(diff, dim=-1)
 
 # %% ../nbs/12_losses.ipynb #b4436427
+def _need_data(cls, data):
+    if data is None: raise ValueError(f"loss {cls.name!r} is fit on the training labels: pass the training data")
+
+def multiview_column_matches(
+    matches:list|None, # `data.mirrored_column_matches`: one index list per view, or (several CSVs) one list or None
+    num_views:int, # views in the data (one labels CSV each); 1 for a single (mirrored) image
+    num_keypoints:int, # keypoints per view
+) -> list[list[int]]:
+    "Per-view keypoint indices for `pca_multiview`, in the model's view-major keypoint order."
+    if hasattr(matches, '_metadata'):  # an OmegaConf list
+        from omegaconf import OmegaConf
+        matches = OmegaConf.to_container(matches)
+    if num_views > 1:  # one CSV per view: a flat list (or none) is the same keypoints in every view
+        flat = list(range(num_keypoints)) if not matches else (matches if isinstance(matches[0], int) else None)
+        if flat is not None: return [[v * num_keypoints + int(i) for i in flat] for v in range(num_views)]
+    if not matches or isinstance(matches[0], int):
+        raise ValueError(f"data.mirrored_column_matches must hold one list of keypoint indices per view, got {matches}")
+    return [[int(i) for i in view] for view in matches]
+
+# %% ../nbs/12_losses.ipynb #ebafa165
 class PCALoss(Loss):
+    "Base of the PCA losses: reprojection error of predicted poses onto a PCA fit on the labeled poses."
     kind = 'unsupervised'
     def __init__(self, train_keypoints:torch.Tensor|None=None, log_weight:float=0., components_to_keep:int|float=0.95,
                  epsilon:float|None=None, empirical_epsilon_percentile:float=99., empirical_epsilon_multiplier:float=1.,
@@ -243,8 +286,10 @@ class PCALoss(Loss):
         err = self.pca.reprojection_error(self.observations(keypoints_pred.reshape(-1, keypoints_pred.shape[-1])))
         return self.rectify(err).mean()
 
+# %% ../nbs/12_losses.ipynb #08207c88
 @register_loss('pca_singleview')
 class PCASingleviewLoss(PCALoss):
+    "Poses far from the subspace of the labeled poses (one view, or the `columns_for_singleview_pca` keypoints)."
     def setup(self, columns_for_singleview_pca=None, **kwargs):
         self.columns = None if columns_for_singleview_pca is None else torch.tensor(list(columns_for_singleview_pca))
     def observations(self, kp:torch.Tensor) -> torch.Tensor:
@@ -253,8 +298,16 @@ class PCASingleviewLoss(PCALoss):
         if self.columns is not None: kp = kp[:, self.columns.to(kp.device)]
         return kp.reshape(kp.shape[0], -1)
 
+    @classmethod
+    def from_data(cls, data=None, **params) -> 'PCASingleviewLoss':
+        "Fit on `data.train_keypoints` over `data.columns_for_singleview_pca` (a `LabeledDataModule` has both)."
+        _need_data(cls, data)
+        return cls(data.train_keypoints, columns_for_singleview_pca=data.columns_for_singleview_pca, **params)
+
+# %% ../nbs/12_losses.ipynb #372c0b3b
 @register_loss('pca_multiview')
 class PCAMultiviewLoss(PCALoss):
+    "Views that disagree: each body part seen in V views must lie on a 3-D (3 component) subspace."
     def setup(self, mirrored_column_matches=None, **kwargs):
         if not mirrored_column_matches:
             raise ValueError("pca_multiview needs data.mirrored_column_matches: one list of keypoint indices per view")
@@ -266,3 +319,10 @@ class PCAMultiviewLoss(PCALoss):
         "(N, 2K) -> (N*parts, 2V): each body part across the views, frame-major."
         kp = kp.reshape(kp.shape[0], -1, 2)[:, self.matches.to(kp.device)]  # (N, V, parts, 2)
         return kp.permute(0, 2, 1, 3).reshape(-1, 2 * self.matches.shape[0])
+
+    @classmethod
+    def from_data(cls, data=None, **params) -> 'PCAMultiviewLoss':
+        "Fit on `data.train_keypoints`, matching body parts across `data.num_views` views (`data.mirrored_column_matches`)."
+        _need_data(cls, data)
+        matches = multiview_column_matches(data.mirrored_column_matches, data.num_views, data.num_keypoints)
+        return cls(data.train_keypoints, mirrored_column_matches=matches, **params)

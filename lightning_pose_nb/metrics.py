@@ -17,7 +17,6 @@ __all__ = ['pixel_error', 'summarize_errors', 'write_metric_csv', 'temporal_norm
 # %% ../nbs/21_metrics.ipynb #62749948
 from .core import atomic_write
 from .losses import PCASingleviewLoss, PCAMultiviewLoss
-from .models.factory import pca_fit_params
 
 # %% ../nbs/21_metrics.ipynb #351c56c6
 def pixel_error(pred:np.ndarray, target:np.ndarray) -> np.ndarray:
@@ -34,7 +33,13 @@ def summarize_errors(errors:np.ndarray, set_names:Sequence[str]|None=None) -> di
             out[name] = float(np.nanmean(e)) if np.isfinite(e).any() else float('nan')
     return out
 
-def write_metric_csv(path:str|Path, index:Sequence, values:np.ndarray, names:Sequence[str], extra:dict|None=None):
+def write_metric_csv(
+    path:str|Path, # the CSV to write (atomically)
+    index:Sequence, # row labels: image paths or frame numbers
+    values:np.ndarray, # (N,K) per-frame, per-keypoint values
+    names:Sequence[str], # keypoint names (the columns)
+    extra:dict|None=None, # more columns, e.g. {'set': split names}
+):
     "One column per keypoint (plus extra columns such as `set`), one row per frame; atomic."
     df = pd.DataFrame(np.asarray(values, np.float64), index=list(index), columns=list(names))
     for k, v in (extra or {}).items(): df[k] = list(v)
@@ -48,15 +53,16 @@ def temporal_norm(keypoints:np.ndarray) -> np.ndarray:
     out[1:] = np.sqrt(((kp[1:] - kp[:-1]) ** 2).sum(-1))
     return out
 
-def fit_pca_metrics(cfg, data_module) -> dict:
-    "{'pca_singleview' / 'pca_multiview': fitted PCA loss} for the views and keypoint matches of a config."
-    V = getattr(data_module.dataset, 'num_views', 1)
+def fit_pca_metrics(
+    data, # the training data (a `LabeledDataModule`): labels, views and keypoint layout
+    components_to_keep:int|float=0.99, # the singleview PCA's components, or the variance fraction to keep
+) -> dict:
+    "{'pca_singleview' / 'pca_multiview': fitted PCA loss} that apply to the data's views and keypoint matches."
     wanted = {}
-    if V == 1:
-        wanted['pca_singleview'] = lambda: PCASingleviewLoss(
-            components_to_keep=cfg.losses.pca_singleview.components_to_keep, **pca_fit_params('pca_singleview', cfg, data_module))
-    if V > 1 or cfg.data.mirrored_column_matches:
-        wanted['pca_multiview'] = lambda: PCAMultiviewLoss(**pca_fit_params('pca_multiview', cfg, data_module))
+    if data.num_views == 1:
+        wanted['pca_singleview'] = lambda: PCASingleviewLoss.from_data(data, components_to_keep=components_to_keep)
+    if data.num_views > 1 or data.mirrored_column_matches:
+        wanted['pca_multiview'] = lambda: PCAMultiviewLoss.from_data(data)
     out = {}
     for name, make in wanted.items():
         try:

@@ -4,8 +4,9 @@
 
 # %% ../nbs/22_predict.ipynb #4ac9deff
 from __future__ import annotations
-import tempfile, warnings
+import inspect, tempfile, warnings
 from pathlib import Path
+from typing import Sequence
 import numpy as np
 import torch
 import lightning.pytorch as pl
@@ -14,35 +15,44 @@ from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['load_model', 'prediction_trainer', 'predict_loader', 'scorer_name', 'is_multiview_config', 'labeled_dataset_for',
-           'view_paths', 'write_predictions', 'predict_labeled', 'predict_video', 'video_inputs', 'predict_inputs',
-           'pca_metrics_for', 'lpnb_predict']
+__all__ = ['load_model', 'prediction_trainer', 'predict_loader', 'training_data', 'labeled_dataset_for', 'output_csvs',
+           'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name', 'write_predictions', 'predict_labeled',
+           'predict_video', 'pca_metrics_for', 'predict_inputs', 'lpnb_predict']
 
 # %% ../nbs/22_predict.ipynb #c6e2cc7f
-from .core import load_config, default_accelerator
+from .core import load_config, default_accelerator, config_views, ConfigError
 from .data.csv import write_keypoint_csv
-from .data.datasets import LabeledDataset
-from .data.video import list_videos, video_dataloader, context_video_dataloader
 from .data.multiview import (MultiviewLabeledDataset, find_view_videos, multiview_video_dataloader,
                                              multiview_context_video_dataloader)
-from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_norm, pca_errors, fit_pca_metrics
 from .data.datamodules import LabeledDataModule
-from .models.factory import get_model_class, check_if_semi_supervised, find_checkpoint
+from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_norm, pca_errors, fit_pca_metrics
+from .models.factory import model_class_for, find_checkpoint
 
 # %% ../nbs/22_predict.ipynb #7f249ab8
-def load_model(model_dir:str|Path, device:str|torch.device|None=None):
+def load_model(
+    model_dir:str|Path, # a model directory written by `train` (or a checkpoint file inside one)
+    device:str|torch.device|None=None, # where to put the model (default: CPU)
+):
     "(model in eval mode, config) from a model directory written by `train`."
     model_dir = Path(model_dir)
     cfg_path = model_dir/'config.yaml' if model_dir.is_dir() else model_dir.parent/'config.yaml'
     if not cfg_path.exists(): raise FileNotFoundError(f"no config.yaml in {cfg_path.parent}: is it a model directory?")
     cfg = load_config(cfg_path, warn=False)
-    cls = get_model_class(cfg.model.model_type, check_if_semi_supervised(cfg.model.losses_to_use))
-    model = cls.load_from_checkpoint(find_checkpoint(model_dir), map_location=device or 'cpu', weights_only=False,
-                                     pretrained=False, backbone_checkpoint=None)
-    return model.eval(), cfg
+    cls, ckpt_path = model_class_for(cfg), find_checkpoint(model_dir)
+    ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
+    saved, takes = dict(ckpt.get('hyper_parameters') or {}), inspect.signature(cls).parameters
+    unknown = sorted(k for k in saved if k not in takes)
+    if unknown: warnings.warn(f"{ckpt_path.name}: ignoring saved arguments {cls.__name__} does not take: {unknown}")
+    model = cls(**{**{k: v for k, v in saved.items() if k in takes}, 'pretrained': False, 'backbone_checkpoint': None})
+    model.load_state_dict(ckpt['state_dict'])
+    return model.to(device or 'cpu').eval(), cfg
 
 # %% ../nbs/22_predict.ipynb #5a06a567
-def prediction_trainer(accelerator:str|None=None, progress:bool=True) -> pl.Trainer:
+def prediction_trainer(
+    accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
+    progress:bool=True, # show Lightning's progress bar
+) -> pl.Trainer:
+    "A one-device `Trainer` for prediction: no logger, no checkpoints."
     return pl.Trainer(accelerator=accelerator or default_accelerator(), devices=1, logger=False,
                       enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                       default_root_dir=tempfile.gettempdir())
@@ -57,133 +67,173 @@ def predict_loader(model, loader:DataLoader, trainer:pl.Trainer|None=None) -> tu
     conf = torch.cat([o[1] for o in out]).float().cpu().numpy()
     return kp.reshape(len(kp), -1, 2), conf
 
-# %% ../nbs/22_predict.ipynb #14fa59f3
-def scorer_name(cfg) -> str: return f"{cfg.model.model_type}_tracker"
+# %% ../nbs/22_predict.ipynb #dc00f45f
+def _plain(x): return OmegaConf.to_container(x) if OmegaConf.is_config(x) else x
 
-def is_multiview_config(cfg:DictConfig) -> bool: return len(cfg.data.get('view_names') or []) > 1
+def training_data(
+    cfg:DictConfig, # a loaded config
+    requires_context:bool=False, # serve 5-frame windows (the context model)
+) -> LabeledDataModule:
+    "The config's labeled frames, split and batched as configured; checked against `data.num_keypoints`."
+    d, t = cfg.data, cfg.training
+    csv_files, views = config_views(cfg)
+    ds = MultiviewLabeledDataset(d.data_dir, csv_files, views, (d.image_resize_dims.height, d.image_resize_dims.width),
+                                 d.downsample_factor, _plain(d.keypoint_names), t.uniform_heatmaps_for_nan_keypoints,
+                                 do_context=requires_context)
+    if d.get('num_keypoints') is not None and d.num_keypoints != ds.num_keypoints:
+        raise ConfigError('data.num_keypoints', d.num_keypoints, hint=f'{ds.csv_paths[0]} has {ds.num_keypoints} keypoints per view')
+    return LabeledDataModule(ds, t.train_batch_size, t.val_batch_size, t.test_batch_size, t.train_prob, t.val_prob,
+                             t.train_frames, t.rng_seed_data_pt, t.num_workers,
+                             _plain(d.columns_for_singleview_pca), _plain(d.mirrored_column_matches))
 
-def labeled_dataset_for(model, cfg:DictConfig, csv_file) -> LabeledDataset|MultiviewLabeledDataset:
-    "The frames of a labels CSV (a list of per-view CSVs for multiview) as `model` sees them; images resolve against data.data_dir, else the CSV's folder."
+def labeled_dataset_for(
+    model, # a trained tracker (its input size, keypoint names, context)
+    cfg:DictConfig, # its config
+    csv_files:Sequence[str|Path], # one labels CSV per view of the model
+) -> MultiviewLabeledDataset:
+    "The frames of labels CSVs (one per view) as `model` sees them."
     names = list(model.hparams.keypoint_names or []) or None
     def make(root):
-        if isinstance(csv_file, (list, tuple)):
-            return MultiviewLabeledDataset(root, [Path(c) for c in csv_file], list(cfg.data.view_names), model.image_size,
-                                           cfg.data.downsample_factor, names, do_context=model.requires_context)
-        return LabeledDataset(root, Path(csv_file), model.image_size, cfg.data.downsample_factor, names,
-                              do_context=model.requires_context)
-    try: return make(cfg.data.data_dir)  # the reference's convention
+        return MultiviewLabeledDataset(root, [Path(c) for c in csv_files], config_views(cfg)[1], model.image_size,
+                                       cfg.data.downsample_factor, names, do_context=model.requires_context)
+    try: return make(cfg.data.data_dir)
     except FileNotFoundError:
-        first = Path(csv_file[0] if isinstance(csv_file, (list, tuple)) else csv_file)
-        if not first.is_absolute(): raise
-        return make(first.parent)
+        if not Path(csv_files[0]).is_absolute(): raise
+        return make(Path(csv_files[0]).parent)
 
-def view_paths(out_csv:str|Path, view_names:list[str]|None) -> list[Path]:
-    "`out.csv` for one view; `out_<view>.csv` for each of several."
-    out_csv = Path(out_csv)
-    if not view_names or len(view_names) < 2: return [out_csv]
-    return [out_csv.with_name(f'{out_csv.stem}_{v}{out_csv.suffix}') for v in view_names]
+# %% ../nbs/22_predict.ipynb #14fa59f3
+def output_csvs(
+    folder:str|Path, # where the files go
+    names:str|Sequence[str], # one stem for the output (`predictions`), or one per view (a session's video stems)
+    view_names:Sequence[str], # the model's views
+) -> list[Path]:
+    "One CSV per view: `<stem>.csv` for one view, `<stem>_<view>.csv` for several; per-view stems are used as given."
+    views = list(view_names)
+    stems = [names] * len(views) if isinstance(names, str) else list(names)
+    if len(stems) != len(views): raise ValueError(f"{len(stems)} file names {stems} for {len(views)} views {views}")
+    suffix = isinstance(names, str) and len(views) > 1
+    return [Path(folder)/(f'{s}_{v}.csv' if suffix else f'{s}.csv') for s, v in zip(stems, views)]
 
-def write_predictions(paths:list[Path], indexes:list[list], kp:np.ndarray, conf:np.ndarray, names:list[str], scorer:str,
-                      extra:dict|None=None, labels:np.ndarray|None=None, pcas:dict|None=None, temporal:bool=False) -> np.ndarray|None:
-    "Write view v's slice of (N,VK,2) keypoints to `paths[v]` (rows `indexes[v]`), with the metric files; returns pixel errors (N,VK) if labeled."
+def metric_csv(path:str|Path, metric:str) -> Path:
+    "The file beside a prediction CSV holding one of its metrics: `preds.csv` -> `preds_<metric>.csv`."
+    path = Path(path)
+    return path.with_name(f'{path.stem}_{metric}.csv')
+
+def video_pred_csvs(out_dir:str|Path, session:Sequence[Path], view_names:Sequence[str]) -> list[Path]:
+    "Where a session's predictions go: `<out_dir>/video_preds/<video stem>.csv`, one per view's video."
+    return output_csvs(Path(out_dir)/'video_preds', [Path(p).stem for p in session], view_names)
+
+def video_sessions(cfg:DictConfig, path:str|Path) -> list[list[Path]]:
+    "The videos to predict under `path` (a video or a folder), one list per session: one video per view of the config."
+    return list(find_view_videos(path, config_views(cfg)[1]).values())
+
+# %% ../nbs/22_predict.ipynb #817a88e7
+def scorer_name(model) -> str:
+    "The scorer written in prediction CSVs: `<model_type>_tracker`."
+    return f"{model.model_type}_tracker"
+
+def write_predictions(
+    paths:list[Path], # one prediction CSV per view (`output_csvs`)
+    indexes:list[list], # row labels per view (image paths, frame numbers)
+    kp:np.ndarray, # (N, V*K, 2) keypoints in frame pixels, view-major
+    conf:np.ndarray, # (N, V*K) confidences
+    names:list[str], # the K keypoint names of one view
+    scorer:str, # the CSVs' scorer row
+    extra:dict|None=None, # more columns (e.g. {'set': split names})
+    labels:np.ndarray|None=None, # (N, V*K, 2) labels: pixel errors are written (and returned)
+    pcas:dict|None=None, # fitted PCA metrics: reprojection errors are written
+    temporal:bool=False, # write temporal norms (videos)
+) -> np.ndarray|None:
+    "Write view v's slice of the keypoints to `paths[v]` with the metric files; returns pixel errors (N,VK) if labeled."
     K = len(names)
     pca_err = {name: pca_errors(kp, pca) for name, pca in (pcas or {}).items()}
     err = pixel_error(kp, labels) if labels is not None else None
     for v, (path, idx) in enumerate(zip(paths, indexes)):
         sl = slice(v * K, (v + 1) * K)
         write_keypoint_csv(path, idx, kp[:, sl], names, conf[:, sl], scorer, extra)
-        stem = lambda what: path.with_name(f'{path.stem}_{what}.csv')
-        if err is not None: write_metric_csv(stem('pixel_error'), idx, err[:, sl], names, extra)
-        if temporal: write_metric_csv(stem('temporal_norm'), idx, temporal_norm(kp[:, sl]), names)
-        for name, e in pca_err.items(): write_metric_csv(stem(f'{name}_error'), idx, e[:, sl], names, extra)
+        if err is not None: write_metric_csv(metric_csv(path, 'pixel_error'), idx, err[:, sl], names, extra)
+        if temporal: write_metric_csv(metric_csv(path, 'temporal_norm'), idx, temporal_norm(kp[:, sl]), names)
+        for name, e in pca_err.items(): write_metric_csv(metric_csv(path, f'{name}_error'), idx, e[:, sl], names, extra)
     return err
 
-def predict_labeled(model, cfg:DictConfig, csv_file, out_csv:str|Path, set_names:list|None=None,
-                    trainer:pl.Trainer|None=None, batch_size:int|None=None, pcas:dict|None=None) -> dict:
-    "Predict every frame of a labels CSV (or per-view CSVs, or a built dataset); write predictions and metrics; return mean pixel errors."
-    ds = csv_file if isinstance(csv_file, (LabeledDataset, MultiviewLabeledDataset)) else labeled_dataset_for(model, cfg, csv_file)
-    loader = DataLoader(ds, batch_size=batch_size or cfg.training.test_batch_size)
-    kp, conf = predict_loader(model, loader, trainer)
-    views = getattr(ds, 'view_names', None)
-    indexes = [list(v.index) for v in ds.views] if views else [list(ds.index)]
+# %% ../nbs/22_predict.ipynb #c0b81dec
+def predict_labeled(
+    model, # a trained tracker
+    dataset:MultiviewLabeledDataset, # labeled frames as the model sees them (`labeled_dataset_for`, `training_data`)
+    folder:str|Path, # where the prediction and metric CSVs go
+    name:str='predictions', # stem of the prediction CSV(s)
+    set_names:list|None=None, # per-row split names: a `set` column and per-split means
+    trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
+    batch_size:int=32, # frames per batch
+    pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
+) -> dict:
+    "Predict every labeled frame; write predictions and metrics (one CSV per view); return mean pixel errors."
+    kp, conf = predict_loader(model, DataLoader(dataset, batch_size=batch_size), trainer)
     extra = {'set': set_names} if set_names is not None else None
-    err = write_predictions(view_paths(out_csv, views), indexes, kp, conf, ds.keypoint_names, scorer_name(cfg), extra,
-                            ds.frame_keypoints.numpy(), pcas)
+    err = write_predictions(output_csvs(folder, name, dataset.view_names), [list(v.index) for v in dataset.views], kp, conf,
+                            dataset.keypoint_names, scorer_name(model), extra, dataset.frame_keypoints.numpy(), pcas)
     summary = summarize_errors(err, set_names)
-    if views:  # per-view means too, e.g. `top/test`
-        K = ds.num_keypoints
-        for v, name in enumerate(views):
-            summary.update({f'{name}/{k}': x for k, x in summarize_errors(err[:, v * K:(v + 1) * K], set_names).items()})
+    K = dataset.num_keypoints
+    if dataset.num_views > 1:  # per-view means too, e.g. `top/test`
+        for v, view in enumerate(dataset.view_names):
+            summary.update({f'{view}/{k}': x for k, x in summarize_errors(err[:, v * K:(v + 1) * K], set_names).items()})
     return summary
 
-def predict_video(model, cfg:DictConfig, video, out_csv, trainer:pl.Trainer|None=None, batch_size:int=32,
-                  pcas:dict|None=None) -> int:
-    "Predict every frame of a video (or of per-view videos in lockstep) into CSVs (rows = frames) with metrics; returns the frame count."
-    names = list(model.hparams.keypoint_names or cfg.data.keypoint_names or [])
-    if isinstance(video, (list, tuple)):  # one video per view
-        loader = (multiview_context_video_dataloader(video, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
-                  else multiview_video_dataloader(video, model.image_size, batch_size=batch_size))
-        paths = [Path(p) for p in out_csv] if isinstance(out_csv, (list, tuple)) else view_paths(out_csv, list(cfg.data.view_names))
-    else:
-        # context chunks overlap by 4 frames: long chunks keep that overhead small (6% at 64)
-        loader = (context_video_dataloader(video, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
-                  else video_dataloader(video, model.image_size, batch_size=batch_size))
-        paths = [Path(out_csv)]
+def predict_video(
+    model, # a trained tracker
+    videos:Sequence[str|Path], # one session: a video per view of the model, frame-synchronised
+    out_csvs:Sequence[str|Path], # one prediction CSV per view (`output_csvs`)
+    trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
+    batch_size:int=32, # frames per batch (context models: at least 64 frames per chunk)
+    pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
+) -> int:
+    "Predict every frame of a session into CSVs (rows = frames) with temporal (and PCA) metrics; returns the frame count."
+    # context chunks overlap by 4 frames: long chunks keep that overhead small (6% at 64)
+    loader = (multiview_context_video_dataloader(videos, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
+              else multiview_video_dataloader(videos, model.image_size, batch_size=batch_size))
     kp, conf = predict_loader(model, loader, trainer)
-    names = names or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
-    write_predictions(paths, [list(range(len(kp)))] * len(paths), kp, conf, names, scorer_name(cfg), pcas=pcas, temporal=True)
+    paths = [Path(p) for p in out_csvs]
+    names = list(model.hparams.keypoint_names or []) or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
+    write_predictions(paths, [list(range(len(kp)))] * len(paths), kp, conf, names, scorer_name(model), pcas=pcas, temporal=True)
     return len(kp)
 
-def video_inputs(cfg:DictConfig, path:str|Path) -> list:
-    "Videos to predict under `path`: paths, or per-view lists of paths (sessions) for a multiview model."
-    if is_multiview_config(cfg):
-        path = Path(path)
-        sessions = find_view_videos(path if path.is_dir() else path.parent, list(cfg.data.view_names))
-        return list(sessions.values())
-    return list_videos(path)
-
-# %% ../nbs/22_predict.ipynb #817a88e7
-def predict_inputs(model_dir:str|Path, inputs:list, output_dir:str|Path|None=None, batch_size:int=32,
-                   progress:bool=True) -> list[Path]:
-    "Predict each input (video, folder of videos, labels CSV) with the model in `model_dir`; returns files written."
-    model, cfg = load_model(model_dir)
-    out = Path(output_dir or model_dir)
-    trainer = prediction_trainer(progress=progress)
-    pcas = pca_metrics_for(cfg, model)
-    views = list(cfg.data.view_names) if is_multiview_config(cfg) else None
-    csvs = [Path(i).resolve() for i in inputs if Path(i).suffix.lower() == '.csv']
-    written = []
-    if csvs and views:  # one labels CSV per view, in view order
-        if len(csvs) % len(views):
-            raise ValueError(f"a multiview model needs one labels CSV per view ({', '.join(views)}); got {len(csvs)} CSV(s)")
-        for g in range(0, len(csvs), len(views)):
-            group = csvs[g:g + len(views)]
-            dest = out/f'predictions_{group[0].stem}.csv'
-            predict_labeled(model, cfg, group, dest, trainer=trainer, batch_size=batch_size, pcas=pcas)
-            written += view_paths(dest, views)
-    for c in ([] if views else csvs):
-        dest = out/f'predictions_{c.stem}.csv'
-        predict_labeled(model, cfg, c, dest, trainer=trainer, batch_size=batch_size, pcas=pcas)
-        written.append(dest)
-    for item in inputs:
-        if Path(item).suffix.lower() == '.csv': continue
-        videos = video_inputs(cfg, item)
-        if not videos: raise FileNotFoundError(f"no videos found in {item}")
-        for v in videos:
-            dest = [out/'video_preds'/f'{p.stem}.csv' for p in v] if views else out/'video_preds'/f'{v.stem}.csv'
-            predict_video(model, cfg, v, dest, trainer, batch_size, pcas=pcas)
-            written += dest if views else [dest]
-    return written
-
+# %% ../nbs/22_predict.ipynb #92303be1
 def pca_metrics_for(cfg:DictConfig, model) -> dict:
     "The PCA metrics of a trained model's config, refit on its training labels; {} (with a warning) if they are unavailable."
-    try:
-        ds = labeled_dataset_for(model, cfg, list(cfg.data.csv_file) if is_multiview_config(cfg) else cfg.data.csv_file)
-        return fit_pca_metrics(cfg, LabeledDataModule.from_config(cfg, dataset=ds))
+    try: return fit_pca_metrics(training_data(cfg, model.requires_context), cfg.losses.pca_singleview.components_to_keep)
     except (FileNotFoundError, ValueError) as e:
         warnings.warn(f"PCA metrics skipped: the training labels are not available ({e})")
         return {}
 
+def predict_inputs(
+    model_dir:str|Path, # a model directory written by `train`
+    inputs:list, # videos, folders of videos, labels CSVs (one per view, in view order)
+    output_dir:str|Path|None=None, # where to write (default: the model directory)
+    batch_size:int=32, # frames per batch
+    progress:bool=True, # show Lightning's progress bar
+) -> list[Path]:
+    "Predict each input with the model in `model_dir`; returns the prediction files written."
+    model, cfg = load_model(model_dir)
+    out, views = Path(output_dir or model_dir), config_views(cfg)[1]
+    trainer, pcas = prediction_trainer(progress=progress), pca_metrics_for(cfg, model)
+    csvs = [Path(i).resolve() for i in inputs if Path(i).suffix.lower() == '.csv']
+    if len(csvs) % len(views):
+        raise ValueError(f"the model needs one labels CSV per view ({', '.join(views)}); got {len(csvs)} CSV(s)")
+    written = []
+    for g in range(0, len(csvs), len(views)):
+        group, name = csvs[g:g + len(views)], f'predictions_{csvs[g].stem}'
+        predict_labeled(model, labeled_dataset_for(model, cfg, group), out, name, trainer=trainer, batch_size=batch_size, pcas=pcas)
+        written += output_csvs(out, name, views)
+    for item in (i for i in inputs if Path(i).suffix.lower() != '.csv'):
+        sessions = video_sessions(cfg, item)
+        if not sessions: raise FileNotFoundError(f"no videos found in {item}")
+        for videos in sessions:
+            dest = video_pred_csvs(out, videos, views)
+            predict_video(model, videos, dest, trainer, batch_size, pcas=pcas)
+            written += dest
+    return written
+
+# %% ../nbs/22_predict.ipynb #be9bea8b
 @call_parse
 def lpnb_predict(
     model_dir:str, # model directory written by lpnb-train (config.yaml + checkpoint)

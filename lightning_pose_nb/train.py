@@ -15,30 +15,35 @@ from fastcore.script import call_parse
 from omegaconf import DictConfig, OmegaConf
 
 # %% auto #0
-__all__ = ['TrainResult', 'build_trainer', 'build_data_module', 'train', 'lpnb_train']
+__all__ = ['TrainResult', 'build_trainer', 'build_data_module', 'train', 'predict_after_training', 'lpnb_train']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
-from .core import load_config, default_config_path, default_accelerator, atomic_write, in_test, ConfigError
+from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
+                                    ConfigError)
 from .callbacks import UnfreezeBackbone, AnnealWeight
-from .data.datamodules import LabeledDataModule
-from .data.multiview import MultiviewLabeledDataset
 from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
-from .models.heatmap_tracker_multiview import PatchMasking
-from .models.factory import get_model, check_config, get_model_class, check_if_semi_supervised
-from .predict import predict_labeled, predict_video, prediction_trainer, video_inputs, is_multiview_config
+from .models.factory import check_config, get_model
+from .predict import (predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
+                                       video_pred_csvs)
 
 # %% ../nbs/23_train.ipynb #a295b722
 @dataclass
 class TrainResult:
+    "What `train` made: the model directory, its best checkpoint, mean pixel errors, timings and video predictions."
     model_dir: Path
     best_checkpoint: Path
     pixel_error: dict = field(default_factory=dict)   # mean px error: all / train / validation / test
     timings: dict = field(default_factory=dict)       # seconds: fit, predict_labeled, predict_videos
     video_predictions: list = field(default_factory=list)
 
-def build_trainer(cfg:DictConfig, model_dir:Path, accelerator:str|None=None, data_module=None,
-                  **trainer_kwargs) -> tuple[pl.Trainer, ModelCheckpoint]:
+def build_trainer(
+    cfg:DictConfig, # a loaded config (`training.*`, `callbacks.anneal_weight`)
+    model_dir:Path, # where checkpoints and logs go
+    accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
+    semi_supervised:bool=False, # add the `AnnealWeight` warm-up of the unsupervised losses
+    **trainer_kwargs, # any other `Trainer` argument (overrides)
+) -> tuple[pl.Trainer, ModelCheckpoint]:
     "Lightning Trainer for a config: callbacks, loggers, epochs; returns it and its best-checkpoint callback."
     t = cfg.training
     best = ModelCheckpoint(dirpath=model_dir, filename='{epoch}-{step}-best', monitor='val_supervised_loss', mode='min',
@@ -47,11 +52,7 @@ def build_trainer(cfg:DictConfig, model_dir:Path, accelerator:str|None=None, dat
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))
-    semi = check_if_semi_supervised(cfg.model.losses_to_use)
-    if semi: callbacks.append(AnnealWeight(**OmegaConf.to_container(cfg.callbacks.anneal_weight)))
-    if cfg.model.model_type == 'heatmap_multiview_transformer' and data_module is not None:
-        masking = PatchMasking.from_config(t.patch_mask, data_module.steps_per_epoch, seed=t.rng_seed_model_pt)
-        if masking is not None: callbacks.append(masking)
+    if semi_supervised: callbacks.append(AnnealWeight(**OmegaConf.to_container(cfg.callbacks.anneal_weight)))
     if t.ckpt_every_n_epochs:
         callbacks.append(ModelCheckpoint(dirpath=model_dir/'checkpoints', every_n_epochs=t.ckpt_every_n_epochs, save_top_k=-1))
     loggers = [CSVLogger(model_dir, name='logs', version=''), TensorBoardLogger(model_dir, name='tb_logs', version='')]
@@ -63,65 +64,73 @@ def build_trainer(cfg:DictConfig, model_dir:Path, accelerator:str|None=None, dat
     kwargs.update(trainer_kwargs)
     return pl.Trainer(**kwargs), best
 
+# %% ../nbs/23_train.ipynb #4444a045
 def build_data_module(cfg:DictConfig, model_cls:type):
-    "The training data for a config: labeled (one view or several) and, for semi-supervised models, unlabeled video."
-    ds = MultiviewLabeledDataset.from_config(cfg, do_context=model_cls.requires_context) if is_multiview_config(cfg) else None
-    dm = LabeledDataModule.from_config(cfg, do_context=model_cls.requires_context, dataset=ds)
-    if not getattr(model_cls, 'semi_supervised', False): return dm
+    "The training data for a config and model class: labeled frames, plus unlabeled video for semi-supervised models."
+    labeled = training_data(cfg, model_cls.requires_context)
+    if not model_cls.semi_supervised: return labeled
     vdir = cfg.data.video_dir
-    videos = video_inputs(cfg, vdir) if vdir and Path(vdir).is_dir() else []
-    if not videos:
+    sessions = video_sessions(cfg, vdir) if vdir and Path(vdir).is_dir() else []
+    if not sessions:
         raise ConfigError('data.video_dir', vdir, hint='semi-supervised training (model.losses_to_use) needs unlabeled videos in this folder')
-    if model_cls.requires_context:
-        n, field = cfg.dali.context.train.batch_size, 'dali.context.train.batch_size'
-        if n < 5: raise ConfigError(field, n, hint='the context model needs sequences of at least 5 frames')
-    else: n = cfg.dali.base.train.sequence_length
-    return SemiSupervisedDataModule(dm, videos, n)
+    return SemiSupervisedDataModule(labeled, sessions, model_cls.unlabeled_sequence_length(cfg))
 
-def train(cfg:str|Path|dict|DictConfig|None=None, output_dir:str|Path='outputs/model', overrides:dict|None=None,
-          accelerator:str|None=None, progress:bool=True, **trainer_kwargs) -> TrainResult:
-    "Train the configured model and write its checkpoint, predictions and metrics into `output_dir`."
-    cfg = load_config(cfg if cfg is not None else default_config_path(), overrides)
-    check_config(cfg)
-    model_cls = get_model_class(cfg.model.model_type, check_if_semi_supervised(cfg.model.losses_to_use))
-    dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
-    model_dir = Path(output_dir).resolve(); model_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
-    pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
-    model = get_model(cfg, dm)
-    trainer, best_cb = build_trainer(cfg, model_dir, accelerator, dm, enable_progress_bar=progress, **trainer_kwargs)
-    timings = {}
-    t0 = time.perf_counter()
+# %% ../nbs/23_train.ipynb #427c39ab
+def _quiet_fit(trainer:pl.Trainer, model, data):
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', '.*does not have many workers.*')
         warnings.filterwarnings('ignore', '.*smaller than the logging interval.*')
         warnings.filterwarnings('ignore', '.*`IterableDataset` has `__len__` defined.*')  # ours splits work per worker
         warnings.filterwarnings('ignore', '.*overridden `on_after_batch_transfer`.*')  # the model's hook is the one we want
-        trainer.fit(model, dm)
-    timings['fit'] = time.perf_counter() - t0
+        trainer.fit(model, data)
+
+def train(
+    cfg:str|Path|dict|DictConfig|None=None, # a Lightning Pose config (file, dict); None: the bundled default job
+    output_dir:str|Path='outputs/model', # the model directory to write
+    overrides:dict|None=None, # nested config values merged over `cfg`
+    accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
+    progress:bool=True, # show Lightning's progress bars
+    **trainer_kwargs, # any other `Trainer` argument (e.g. `limit_train_batches` for a quick check)
+) -> TrainResult:
+    "Train the configured model and write its checkpoint, predictions and metrics into `output_dir`."
+    cfg = load_config(cfg if cfg is not None else default_config_path(), overrides)
+    model_cls = check_config(cfg)
+    dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
+    model_dir = Path(output_dir).resolve(); model_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
+    pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
+    model = get_model(cfg, dm)
+    trainer, best_cb = build_trainer(cfg, model_dir, accelerator, model_cls.semi_supervised, enable_progress_bar=progress,
+                                     **trainer_kwargs)
+    t0 = time.perf_counter()
+    _quiet_fit(trainer, model, dm)
+    timings = {'fit': time.perf_counter() - t0}
     best = Path(best_cb.best_model_path) if best_cb.best_model_path else None
     if best is None:  # no validation ran (e.g. fewer epochs than check_val_every_n_epoch): keep the last weights
         best = model_dir/'last-best.ckpt'; trainer.save_checkpoint(best)
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
-    ptrainer = prediction_trainer(accelerator, progress)
-    t0 = time.perf_counter()
-    pcas = fit_pca_metrics(cfg, dm)
-    errors = predict_labeled(model, cfg, dm.dataset, model_dir/'predictions.csv', dm.set_names(), ptrainer, pcas=pcas)  # frames cached
-    timings['predict_labeled'] = time.perf_counter() - t0
-    videos = []
-    vdir = cfg.eval.test_videos_directory
-    t0 = time.perf_counter()
-    if cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists():
-        for v in video_inputs(cfg, vdir):
-            dest = [model_dir/'video_preds'/f'{p.stem}.csv' for p in v] if isinstance(v, list) else model_dir/'video_preds'/f'{v.stem}.csv'
-            predict_video(model, cfg, v, dest, ptrainer, batch_size=cfg.training.test_batch_size, pcas=pcas)
-            videos += dest if isinstance(dest, list) else [dest]
-    timings['predict_videos'] = time.perf_counter() - t0
-    result = TrainResult(model_dir, best, errors, timings, videos)
+    errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos])
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
-    return result
+    return TrainResult(model_dir, best, errors, timings, videos)
+
+# %% ../nbs/23_train.ipynb #d52ad5a0
+def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:pl.Trainer, timings:dict) -> tuple[dict, list]:
+    "Write `predictions*.csv` and `video_preds/*` for a trained model; returns (mean pixel errors, video CSVs written)."
+    t0 = time.perf_counter()
+    pcas = fit_pca_metrics(data, cfg.losses.pca_singleview.components_to_keep)
+    errors = predict_labeled(model, data.dataset, model_dir, 'predictions', data.set_names(), trainer,  # frames cached
+                             cfg.training.test_batch_size, pcas)
+    timings['predict_labeled'] = time.perf_counter() - t0
+    videos, vdir, t0 = [], cfg.eval.test_videos_directory, time.perf_counter()
+    if cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists():
+        for session in video_sessions(cfg, vdir):
+            dest = video_pred_csvs(model_dir, session, config_views(cfg)[1])
+            predict_video(model, session, dest, trainer, batch_size=cfg.training.test_batch_size, pcas=pcas)
+            videos += dest
+    timings['predict_videos'] = time.perf_counter() - t0
+    return errors, videos
 
 # %% ../nbs/23_train.ipynb #5d6eb721
 @call_parse(pos=['config'])

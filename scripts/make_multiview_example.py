@@ -8,7 +8,7 @@ Rerunning rewrites the same files (see `lightning_pose_nb.data.multiview.make_tw
 import argparse
 from pathlib import Path
 
-from lightning_pose_nb.data.multiview import make_two_view_example
+from lightning_pose_nb.data.two_view_example import make_two_view_example
 
 ROOT = Path(__file__).resolve().parent.parent
 

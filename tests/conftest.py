@@ -1,11 +1,11 @@
 "Shared fixtures: a short clip of the example video, a tiny config, and one tiny model trained by the CLI."
 import shutil, subprocess, sys
 from pathlib import Path
-import cv2
 import pytest
 import yaml
 
 from lightning_pose_nb.core import bundled_data_dir, default_config_path
+from lightning_pose_nb.testing import write_clip, example_video
 
 BIN = Path(sys.executable).parent
 
@@ -23,23 +23,10 @@ def run_cli(*args, check=True):
     return res
 
 
-def write_clip(src: Path, dest: Path, n: int = 12) -> Path:
-    "The first `n` frames of video `src` as an mp4 at `dest` (same frame size)."
-    cap = cv2.VideoCapture(str(src))
-    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    writer = cv2.VideoWriter(str(dest), cv2.VideoWriter_fourcc(*"mp4v"), 25, size)
-    for _ in range(n):
-        ok, frame = cap.read()
-        assert ok, f"{src} has fewer than {n} frames"
-        writer.write(frame)
-    writer.release(); cap.release()
-    return dest
-
-
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory) -> Path:
     "The first 12 frames of the example video, as an mp4 in its own folder."
-    return write_clip(bundled_data_dir() / "videos" / "test_vid.mp4", tmp_path_factory.mktemp("videos") / "clip.mp4")
+    return write_clip(example_video(), tmp_path_factory.mktemp("videos") / "clip.mp4")
 
 
 @pytest.fixture(scope="session")

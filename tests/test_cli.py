@@ -5,6 +5,7 @@ import pytest
 
 from lightning_pose_nb.core import bundled_data_dir
 from lightning_pose_nb.data.csv import read_keypoint_csv
+from lightning_pose_nb.testing import write_clip, example_video
 from conftest import run_cli
 
 
@@ -81,19 +82,13 @@ def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_con
 
 def test_context_model_predicts_every_frame_of_short_videos(tiny_config, tmp_path):
     "Videos of 1, 3 and 7 frames: the context model pads the ends and predicts every frame."
-    import cv2
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", "model_type: heatmap_mhcrnn")
                    .replace("max_epochs: 2", "max_epochs: 1").replace("min_epochs: 2", "min_epochs: 1"))
     out = tmp_path / "model"
     run_cli("lpnb-train", cfg, "--output-dir", out, "--accelerator", "cpu")
-    vids = tmp_path / "vids"; vids.mkdir()
-    cap = cv2.VideoCapture(str(bundled_data_dir() / "videos" / "test_vid.mp4"))
-    frames = [cap.read()[1] for _ in range(7)]
-    for n in (1, 3, 7):
-        w = cv2.VideoWriter(str(vids / f"v{n}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25, (396, 406))
-        for f in frames[:n]: w.write(f)
-        w.release()
+    vids = tmp_path / "vids"
+    for n in (1, 3, 7): write_clip(example_video(), vids / f"v{n}.mp4", n)
     run_cli("lpnb-predict", out, vids, "--output-dir", tmp_path / "p", "--batch-size", "4")
     for n in (1, 3, 7):
         preds = read_keypoint_csv(tmp_path / "p" / "video_preds" / f"v{n}.csv")

@@ -4,6 +4,7 @@ import torch
 
 from lightning_pose_nb.core import default_config_path, load_config
 from lightning_pose_nb.models import BACKBONES, MODELS, get_model
+from lightning_pose_nb.testing import toy_batch
 
 VIT_FAMILIES = ("vit", "sam")
 # every supervised model type with every backbone it accepts (the regression model takes ConvNets only);
@@ -30,10 +31,8 @@ def test_forward_backward(model_type, backbone):
                       warn=False)
     model = get_model(cfg)
     K = 17 * V
-    images = (torch.randn(2, 5, 3, 64, 64) if model.requires_context else
-              torch.randn(2, V, 3, 64, 64) if V > 1 else torch.randn(2, 3, 64, 64))
-    batch = {"images": images, "bbox": torch.tensor([[0., 0., 406., 396.] * V] * 2),
-             "keypoints": torch.rand(2, 2 * K) * 60, "heatmaps": torch.rand(2, K, 16, 16)}
+    batch = toy_batch(17, num_views=V, context=model.requires_context)
+    batch["images"] = torch.randn(batch["images"].shape)   # already normalised, as after the batch hook
     inputs = model.get_loss_inputs_labeled(batch)
     rows = 4 if model.requires_context else 2  # context models stack [single-frame; multi-frame]
     assert inputs["keypoints_pred"].shape == (rows, 2 * K)

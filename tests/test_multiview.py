@@ -7,9 +7,10 @@ import yaml
 
 from lightning_pose_nb.core import repo_root
 from lightning_pose_nb.data.csv import read_keypoint_csv
-from lightning_pose_nb.data.multiview import bundled_multiview_dir
+from lightning_pose_nb.data.two_view_example import bundled_multiview_dir
 from lightning_pose_nb.train import train
-from conftest import run_cli, write_clip
+from lightning_pose_nb.testing import write_clip
+from conftest import run_cli
 
 VIEWS = {"top": 168, "bot": 238}  # view -> frame height (the frames are 396 wide)
 

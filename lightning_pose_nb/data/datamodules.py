@@ -8,7 +8,8 @@ import math
 import numpy as np
 import torch
 import lightning.pytorch as pl
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader, Dataset, Subset
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SPLITS', 'split_sizes', 'split_indices', 'split_names', 'LabeledDataModule']
@@ -20,6 +21,7 @@ from .datasets import LabeledDataset
 SPLITS = ('train', 'validation', 'test')
 
 def split_sizes(n:int, train_prob:float, val_prob:float) -> tuple[int,int,int]:
+    "(train, validation, test) frame counts for `n` frames, as the reference sizes them."
     n_train, n_val = int(math.floor(train_prob * n)), max(1, int(math.floor(val_prob * n)))
     n_test = n - n_train - n_val
     if n_test < 5: n_train, n_test = n_train + n_test, 0
@@ -45,14 +47,26 @@ def split_names(n:int, splits:dict) -> list[str]:
 
 # %% ../../nbs/05_data.datamodules.ipynb #59097f3a
 class LabeledDataModule(pl.LightningDataModule):
-    "Serves train / validation / test batches of a `LabeledDataset`, split by seed."
-    def __init__(self, dataset:LabeledDataset, train_batch_size:int=16, val_batch_size:int=32, test_batch_size:int=32,
-                 train_prob:float=0.95, val_prob:float=0.05, train_frames:float=1, seed:int=0, num_workers:int|None=None):
+    "Serves train / validation / test batches of labeled frames (one view or several), split by seed."
+    def __init__(self,
+                 dataset:Dataset, # `LabeledDataset` or `MultiviewLabeledDataset` (items, `frame_keypoints`, `num_views`)
+                 train_batch_size:int=16, # labeled frames per training batch
+                 val_batch_size:int=32, # frames per validation batch
+                 test_batch_size:int=32, # frames per test / prediction batch
+                 train_prob:float=0.95, # fraction of frames in the training split
+                 val_prob:float=0.05, # fraction in the validation split (the rest: test)
+                 train_frames:float=1, # keep a fraction (<= 1) or a count (> 1) of the training split
+                 seed:int=0, # seeds the split and the shuffling (`training.rng_seed_data_pt`)
+                 num_workers:int|None=None, # loader workers; None: 0 for images cached in memory, else 2
+                 columns_for_singleview_pca:list[int]|None=None, # keypoints the singleview PCA uses; None: all
+                 mirrored_column_matches:list|None=None, # keypoints matched across views (`pca_multiview`)
+                ):
         super().__init__()
         self.dataset, self.seed = dataset, seed
         self.batch_sizes = dict(train=train_batch_size, validation=val_batch_size, test=test_batch_size)
         self.splits = split_indices(len(dataset), train_prob, val_prob, seed, train_frames)
         self.num_workers = (0 if dataset.cache_images else 2) if num_workers is None else num_workers
+        self.columns_for_singleview_pca, self.mirrored_column_matches = columns_for_singleview_pca, mirrored_column_matches
 
     def _loader(self, indices, batch_size, shuffle=False):
         gen = torch.Generator().manual_seed(self.seed) if shuffle else None
@@ -60,27 +74,50 @@ class LabeledDataModule(pl.LightningDataModule):
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                           pin_memory=torch.cuda.is_available())
 
-    def train_dataloader(self): return self._loader(self.splits['train'], self.batch_sizes['train'], shuffle=True)
-    def val_dataloader(self): return self._loader(self.splits['validation'], self.batch_sizes['validation'])
-    def test_dataloader(self):
-        return self._loader(self.splits['test'] if len(self.splits['test']) else self.splits['validation'],
-                            self.batch_sizes['test'])
-    def full_labeled_dataloader(self):
-        "Every labeled frame in CSV order (for the predictions CSV)."
-        return self._loader(np.arange(len(self.dataset)), self.batch_sizes['test'])
-    def set_names(self) -> list[str]: return split_names(len(self.dataset), self.splits)
-    @property
-    def steps_per_epoch(self) -> int: return math.ceil(len(self.splits['train']) / self.batch_sizes['train'])
+# %% ../../nbs/05_data.datamodules.ipynb #60ef361c
+@patch
+def train_dataloader(self:LabeledDataModule):
+    "Shuffled training batches (the same order for the same seed)."
+    return self._loader(self.splits['train'], self.batch_sizes['train'], shuffle=True)
 
-    @classmethod
-    def from_config(cfg_cls, cfg, do_context:bool=False, dataset=None) -> 'LabeledDataModule':
-        "Build dataset (unless given, e.g. a multiview one) and data module from a loaded config (`do_context`: 5-frame windows)."
-        d, t = cfg.data, cfg.training
-        ds = dataset if dataset is not None else LabeledDataset(
-            d.data_dir, d.csv_file, (d.image_resize_dims.height, d.image_resize_dims.width), d.downsample_factor,
-            d.keypoint_names, t.uniform_heatmaps_for_nan_keypoints, do_context=do_context)
-        if d.num_keypoints is not None and d.num_keypoints != ds.num_keypoints:
-            raise ValueError(f"config field `data.num_keypoints` = {d.num_keypoints} but {ds.csv_path} has "
-                             f"{ds.num_keypoints} keypoints")
-        return cfg_cls(ds, t.train_batch_size, t.val_batch_size, t.test_batch_size, t.train_prob, t.val_prob,
-                       t.train_frames, t.rng_seed_data_pt, t.num_workers)
+@patch
+def val_dataloader(self:LabeledDataModule):
+    "Validation batches, in split order."
+    return self._loader(self.splits['validation'], self.batch_sizes['validation'])
+
+@patch
+def test_dataloader(self:LabeledDataModule):
+    "Test batches (the validation frames when the split has no test frame)."
+    return self._loader(self.splits['test'] if len(self.splits['test']) else self.splits['validation'],
+                        self.batch_sizes['test'])
+
+@patch
+def full_labeled_dataloader(self:LabeledDataModule):
+    "Every labeled frame in CSV order (for the predictions CSV)."
+    return self._loader(np.arange(len(self.dataset)), self.batch_sizes['test'])
+
+# %% ../../nbs/05_data.datamodules.ipynb #034f280b
+@patch
+def set_names(self:LabeledDataModule) -> list[str]:
+    "Per-row split name (`train` / `validation` / `test`), in CSV order."
+    return split_names(len(self.dataset), self.splits)
+
+@patch(as_prop=True)
+def steps_per_epoch(self:LabeledDataModule) -> int:
+    "Training batches per epoch."
+    return math.ceil(len(self.splits['train']) / self.batch_sizes['train'])
+
+@patch(as_prop=True)
+def train_keypoints(self:LabeledDataModule) -> torch.Tensor:
+    "(n_train, V*K, 2) labels of the training split in frame pixels (NaN where missing)."
+    return self.dataset.frame_keypoints[torch.as_tensor(self.splits['train'])]
+
+@patch(as_prop=True)
+def num_views(self:LabeledDataModule) -> int:
+    "Camera views per frame (1 for a single view)."
+    return self.dataset.num_views
+
+@patch(as_prop=True)
+def num_keypoints(self:LabeledDataModule) -> int:
+    "Keypoints per view."
+    return self.dataset.num_keypoints

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/03_data.datasets.ipynb #146f5410
 from __future__ import annotations
+from fastcore.basics import patch
 import re
 from pathlib import Path
 from typing import Sequence
@@ -80,32 +81,40 @@ class LabeledDataset(Dataset):
     @property
     def num_keypoints(self): return len(self.keypoint_names)
     @property
+    def num_views(self) -> int:
+        "Camera views per item: 1 (see `MultiviewLabeledDataset` for several)."
+        return 1
+    @property
     def num_targets(self): return 2 * self.num_keypoints
     @property
     def heatmap_size(self): return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
 
-    def _read(self, path:Path) -> tuple[torch.Tensor, tuple[int,int]]:
-        if path in self._cache: return self._cache[path]
-        frame = read_image(path)
-        out = torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous(), frame.shape[:2]
-        if self.cache_images: self._cache[path] = out
-        return out
+# %% ../../nbs/03_data.datasets.ipynb #b25c7ef9
+@patch
+def _read(self:LabeledDataset, path:Path) -> tuple[torch.Tensor, tuple[int,int]]:
+    if path in self._cache: return self._cache[path]
+    frame = read_image(path)
+    out = torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous(), frame.shape[:2]
+    if self.cache_images: self._cache[path] = out
+    return out
 
-    def load_image(self, i:int) -> tuple[torch.Tensor, tuple[int,int]]:
-        "Resized (3,H,W) uint8 frame `i` (or its (5,3,H,W) context) and the labeled frame's original (h, w)."
-        image, size = self._read(self.image_paths[i])
-        if self.do_context:
-            image = torch.stack([self._read(p)[0] if p != self.image_paths[i] else image
-                                 for p in context_frame_paths(self.image_paths[i])])
-        return image, size
+@patch
+def load_image(self:LabeledDataset, i:int) -> tuple[torch.Tensor, tuple[int,int]]:
+    "Resized (3,H,W) uint8 frame `i` (or its (5,3,H,W) context) and the labeled frame's original (h, w)."
+    image, size = self._read(self.image_paths[i])
+    if self.do_context:
+        image = torch.stack([self._read(p)[0] if p != self.image_paths[i] else image
+                             for p in context_frame_paths(self.image_paths[i])])
+    return image, size
 
-    def __getitem__(self, i:int) -> dict:
-        image, (h0, w0) = self.load_image(i)
-        H, W = self.image_size
-        kp = self.frame_keypoints[i] * torch.tensor([W / w0, H / h0])
-        heatmaps = render_heatmaps(kp[None], self.image_size, self.heatmap_size,
-                                   uniform_for_missing=self.uniform_heatmaps)[0]
-        labeled = torch.isfinite(kp).all(-1)
-        visibility = torch.where(labeled, 2, 1 if self.uniform_heatmaps else 0)
-        return {'images': image, 'keypoints': kp.reshape(-1), 'heatmaps': heatmaps, 'visibility': visibility,
-                'bbox': torch.tensor([0., 0., h0, w0]), 'idxs': torch.tensor(i)}
+@patch
+def __getitem__(self:LabeledDataset, i:int) -> dict:
+    image, (h0, w0) = self.load_image(i)
+    H, W = self.image_size
+    kp = self.frame_keypoints[i] * torch.tensor([W / w0, H / h0])
+    heatmaps = render_heatmaps(kp[None], self.image_size, self.heatmap_size,
+                               uniform_for_missing=self.uniform_heatmaps)[0]
+    labeled = torch.isfinite(kp).all(-1)
+    visibility = torch.where(labeled, 2, 1 if self.uniform_heatmaps else 0)
+    return {'images': image, 'keypoints': kp.reshape(-1), 'heatmaps': heatmaps, 'visibility': visibility,
+            'bbox': torch.tensor([0., 0., h0, w0]), 'idxs': torch.tensor(i)}

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/08_data.unlabeled.ipynb #2eea2c23
 from __future__ import annotations
+from fastcore.basics import patch
 from pathlib import Path
 from typing import Sequence
 import cv2
@@ -49,65 +50,76 @@ class VideoSequences(IterableDataset):
     def num_views(self) -> int: return len(self.videos[0])
     def __len__(self): return self.num_sequences
 
-    def bbox(self, i:int) -> torch.Tensor:
-        "(4V,) [0, 0, h, w] of each view's original frames."
-        return torch.tensor([v for info in self.infos[i] for v in (0., 0., info['height'], info['width'])])
+# %% ../../nbs/08_data.unlabeled.ipynb #a36ebb6d
+@patch
+def bbox(self:VideoSequences, i:int) -> torch.Tensor:
+    "(4V,) [0, 0, h, w] of each view's original frames."
+    return torch.tensor([v for info in self.infos[i] for v in (0., 0., info['height'], info['width'])])
 
-    def read(self, i:int, start:int, caps:dict|None=None) -> torch.Tensor:
-        "Frames start..start+N-1 of video `i`: (N,3,H,W), or (N,V,3,H,W) for several views; uint8."
-        caps = {} if caps is None else caps
-        per_view = []
-        for p in self.videos[i]:
-            if p not in caps: caps[p] = open_video(p)
-            cap = caps[p]
-            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-            frames = []
-            for j in range(self.sequence_length):
-                ok, frame = cap.read()
-                if not ok: raise VideoError(f"video {p}: cannot decode frame {start + j} (corrupt or truncated file?)")
-                frames.append(resize_frame(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), self.image_size))
-            per_view.append(torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2))
-        return per_view[0] if len(per_view) == 1 else torch.stack(per_view, 1)
+@patch
+def read(self:VideoSequences, i:int, start:int, caps:dict|None=None) -> torch.Tensor:
+    "Frames start..start+N-1 of video `i`: (N,3,H,W), or (N,V,3,H,W) for several views; uint8."
+    caps = {} if caps is None else caps
+    per_view = []
+    for p in self.videos[i]:
+        if p not in caps: caps[p] = open_video(p)
+        cap = caps[p]
+        cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+        frames = []
+        for j in range(self.sequence_length):
+            ok, frame = cap.read()
+            if not ok: raise VideoError(f"video {p}: cannot decode frame {start + j} (corrupt or truncated file?)")
+            frames.append(resize_frame(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), self.image_size))
+        per_view.append(torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2))
+    return per_view[0] if len(per_view) == 1 else torch.stack(per_view, 1)
 
-    def __iter__(self):
-        info = torch.utils.data.get_worker_info()
-        n_items = self.num_sequences if info is None else len(range(info.id, self.num_sequences, info.num_workers))
-        g = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,))))  # torch's RNG: seeded per epoch / worker
-        weights = torch.tensor(self.num_frames, dtype=torch.float64)
-        caps = {}
-        try:
-            for _ in range(n_items):
-                i = int(torch.multinomial(weights, 1, generator=g))
-                start = int(torch.randint(0, self.num_frames[i] - self.sequence_length + 1, (1,), generator=g))
-                N = self.sequence_length
-                yield {'frames': self.read(i, start, caps), 'bbox': self.bbox(i).expand(N, -1).clone(),
-                       'frame_idx': torch.arange(start, start + N), 'video_idx': torch.tensor(i)}
-        finally:
-            for cap in caps.values(): cap.release()
+@patch
+def __iter__(self:VideoSequences):
+    info = torch.utils.data.get_worker_info()
+    n_items = self.num_sequences if info is None else len(range(info.id, self.num_sequences, info.num_workers))
+    g = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,))))  # torch's RNG: seeded per epoch / worker
+    weights = torch.tensor(self.num_frames, dtype=torch.float64)
+    caps = {}
+    try:
+        for _ in range(n_items):
+            i = int(torch.multinomial(weights, 1, generator=g))
+            start = int(torch.randint(0, self.num_frames[i] - self.sequence_length + 1, (1,), generator=g))
+            N = self.sequence_length
+            yield {'frames': self.read(i, start, caps), 'bbox': self.bbox(i).expand(N, -1).clone(),
+                   'frame_idx': torch.arange(start, start + N), 'video_idx': torch.tensor(i)}
+    finally:
+        for cap in caps.values(): cap.release()
 
 # %% ../../nbs/08_data.unlabeled.ipynb #20817332
 class SemiSupervisedDataModule(pl.LightningDataModule):
     "Labeled batches paired with unlabeled video sequences for training; labeled only for validation and test."
-    def __init__(self, labeled:LabeledDataModule, videos:Sequence, sequence_length:int=16, steps_per_epoch:int|None=None,
-                 num_workers:int=1):
+    def __init__(self,
+                 labeled:LabeledDataModule, # the labeled frames (training, validation, test)
+                 videos:Sequence, # unlabeled videos: paths, or one list of per-view paths per session
+                 sequence_length:int=16, # frames per unlabeled sequence
+                 steps_per_epoch:int|None=None, # training steps per epoch; default max(10, labeled batches)
+                 num_workers:int=1, # decoding workers (0: decode in the training process)
+                ):
         super().__init__()
         self.labeled = labeled
         self.steps_per_epoch = steps_per_epoch or max(10, labeled.steps_per_epoch)
         self.unlabeled = VideoSequences(videos, labeled.dataset.image_size, sequence_length, self.steps_per_epoch)
         self.num_workers = num_workers
 
-    @property
-    def dataset(self): return self.labeled.dataset
-    @property
-    def splits(self): return self.labeled.splits
-    def set_names(self): return self.labeled.set_names()
+    def __getattr__(self, name:str):
+        "Everything else about the labeled data (dataset, splits, set names, training labels, views) is the labeled module's."
+        labeled = self.__dict__.get('labeled')
+        if labeled is None or name.startswith('__'): raise AttributeError(name)
+        return getattr(labeled, name)
 
     def unlabeled_dataloader(self) -> DataLoader:
+        "One unlabeled sequence per batch, decoded by a persistent worker ahead of the model."
         w = self.num_workers
         return DataLoader(self.unlabeled, batch_size=None, num_workers=w, persistent_workers=w > 0,
                           prefetch_factor=2 if w > 0 else None, pin_memory=torch.cuda.is_available())
 
     def train_dataloader(self):
+        "`{'labeled': batch, 'unlabeled': sequence}` pairs; the labeled loader cycles to fill the epoch."
         return CombinedLoader({'labeled': self.labeled.train_dataloader(), 'unlabeled': self.unlabeled_dataloader()},
                               mode='max_size_cycle')
     def val_dataloader(self): return self.labeled.val_dataloader()

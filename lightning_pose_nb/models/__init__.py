@@ -9,12 +9,13 @@ __all__ = ['ALLOWED_BACKBONES']
 from .backbones import build_backbone, BACKBONES, load_backbone_weights
 from .heads import HeatmapHead, HeatmapMHCRNNHead, LinearRegressionHead
 from .base import (BaseFeatureExtractor, BaseSupervisedTracker, SemiSupervisedTrackerMixin,
-                                           MODELS, register_model, OptimizerNotImplementedError, LrNotImplementedError)
+                                           MODELS, register_model, delegates_to_base, OptimizerNotImplementedError,
+                                           LrNotImplementedError)
 from .heatmap_tracker import HeatmapTracker, SemiSupervisedHeatmapTracker
 from .regression_tracker import RegressionTracker, SemiSupervisedRegressionTracker
 from .heatmap_tracker_mhcrnn import HeatmapTrackerMHCRNN, SemiSupervisedHeatmapTrackerMHCRNN
 from .heatmap_tracker_multiview import (HeatmapTrackerMultiviewTransformer,
                                                                 SemiSupervisedHeatmapTrackerMultiviewTransformer)
 from .factory import (ALLOWED_MODEL_TYPES, check_if_semi_supervised, get_model_class, get_model,
-                                              get_loss_factories, load_weights_from_checkpoint)
+                                              model_class_for, check_config, find_checkpoint, load_weights_from_checkpoint)
 ALLOWED_BACKBONES = tuple(BACKBONES)

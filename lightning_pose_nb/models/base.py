@@ -8,16 +8,20 @@ from typing import Any
 import torch
 from torch import nn
 import lightning.pytorch as pl
+from fastcore.basics import patch
+import inspect
+from omegaconf import OmegaConf
 
 # %% auto #0
 __all__ = ['MODELS', 'register_model', 'model_to_frame', 'frame_to_model', 'OptimizerNotImplementedError',
            'LrNotImplementedError', 'apply_optimizer_defaults', 'apply_lr_scheduler_defaults', 'BaseFeatureExtractor',
-           'BaseSupervisedTracker', 'SemiSupervisedTrackerMixin']
+           'delegates_to_base', 'BaseSupervisedTracker', 'SemiSupervisedTrackerMixin']
 
 # %% ../../nbs/13_models.base.ipynb #531d0cba
+from ..core import ConfigError, config_views
 from ..augment import BatchAugmenter, to_float_images, normalize_images, apply_affine, invert_affine
-from ..losses import LossFactory, RegressionRMSELoss
-from .backbones import build_backbone, backbone_spec
+from ..losses import LossFactory, RegressionRMSELoss, loss_names
+from .backbones import BACKBONES, build_backbone, backbone_spec
 
 # %% ../../nbs/13_models.base.ipynb #e27425ea
 MODELS: dict[str, dict[bool, type]] = {}
@@ -83,15 +87,25 @@ def _pair(size) -> tuple[int,int]:
 class BaseFeatureExtractor(pl.LightningModule):
     "Backbone + optimiser/scheduler recipe shared by every tracker."
     model_type = 'base'
-    def __init__(self, backbone:str='resnet50', pretrained:bool|str=False, lr_scheduler:str='multisteplr',
-                 lr_scheduler_params:dict|None=None, optimizer:str='Adam', optimizer_params:dict|None=None,
-                 do_context:bool=False, image_size:int|tuple[int,int]=256, backbone_mode:str='heatmap',
-                 backbone_checkpoint:str|None=None, **kwargs):
+    def __init__(self,
+                 backbone:str='resnet50', # a name from `BACKBONES` (timm architecture under the reference's name)
+                 pretrained:bool|str=False, # start from pretrained weights: True, or a local weights file
+                 backbone_checkpoint:str|None=None, # a local `.pth` / `.safetensors` file of backbone weights
+                 image_size:int|tuple[int,int]=256, # (H, W) of the model input (an int: square)
+                 backbone_mode:str='heatmap', # 'heatmap' keeps spatial features; 'regression' pools them
+                 optimizer:str='Adam', # 'Adam' or 'AdamW'
+                 optimizer_params:dict|None=None, # {'learning_rate': 1e-3} by default
+                 lr_scheduler:str='multisteplr', # the only scheduler: MultiStepLR, stepped per epoch
+                 lr_scheduler_params:dict|None=None, # {'milestones': [150, 200, 250], 'gamma': 0.5} by default
+                 torch_seed:int=123, # seeds the initial weights (the same seed gives the same model)
+                ):
         super().__init__()
+        torch.manual_seed(torch_seed)  # same initial weights for the same seed, as in the reference
+        self.torch_seed = torch_seed
         self.optimizer_name, self.optimizer_params = optimizer, apply_optimizer_defaults(optimizer, optimizer_params)
         self.lr_scheduler_name = lr_scheduler
         self.lr_scheduler_params = apply_lr_scheduler_defaults(lr_scheduler, lr_scheduler_params)
-        self.backbone_arch, self.do_context, self.image_size = backbone, do_context, _pair(image_size)
+        self.backbone_arch, self.image_size = backbone, _pair(image_size)
         self.backbone, self.num_fc_input_features = build_backbone(backbone, backbone_checkpoint or pretrained, backbone_mode,
                                                                    image_size=self.image_size[0])
         if backbone_spec(backbone).family in ('resnet', 'efficientnet'):  # ~5% faster convolutions on CPU, more with AMP on GPU
@@ -103,144 +117,277 @@ class BaseFeatureExtractor(pl.LightningModule):
 
     def forward(self, images): return self.get_representations(images)
 
-    def get_parameters(self) -> list[dict]:
-        bb = list(self.backbone.parameters())
-        ids = {id(p) for p in bb}
-        rest = [p for n, p in self.named_parameters() if id(p) not in ids]
-        return [{'params': bb, 'lr': 0., 'name': 'backbone'}, {'params': rest, 'name': 'head'}]
+# %% ../../nbs/13_models.base.ipynb #5ae721ec
+@patch
+def get_parameters(self:BaseFeatureExtractor) -> list[dict]:
+    "Parameter groups: `[0]` the backbone (frozen at lr 0 until unfrozen), `[1]` the rest (the head)."
+    bb = list(self.backbone.parameters())
+    ids = {id(p) for p in bb}
+    rest = [p for n, p in self.named_parameters() if id(p) not in ids]
+    return [{'params': bb, 'lr': 0., 'name': 'backbone'}, {'params': rest, 'name': 'head'}]
 
-    def configure_optimizers(self):
-        opt_cls = torch.optim.Adam if self.optimizer_name == 'Adam' else torch.optim.AdamW
-        opt = opt_cls(self.get_parameters(), lr=self.optimizer_params['learning_rate'])
-        p = self.lr_scheduler_params
-        sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(p['milestones']), gamma=p['gamma'])
-        return {'optimizer': opt, 'lr_scheduler': sched, 'monitor': 'val_supervised_loss'}
+@patch
+def configure_optimizers(self:BaseFeatureExtractor):
+    "Adam / AdamW over `get_parameters()` with a per-epoch MultiStepLR."
+    opt_cls = torch.optim.Adam if self.optimizer_name == 'Adam' else torch.optim.AdamW
+    opt = opt_cls(self.get_parameters(), lr=self.optimizer_params['learning_rate'])
+    p = self.lr_scheduler_params
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(p['milestones']), gamma=p['gamma'])
+    return {'optimizer': opt, 'lr_scheduler': sched, 'monitor': 'val_supervised_loss'}
 
 # %% ../../nbs/13_models.base.ipynb #74d12a79
+def delegates_to_base(cls:type) -> type:
+    "Class decorator: `cls`'s signature lists the arguments its `__init__` passes on through `*args` / `**kwargs`."
+    VAR = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    own = list(inspect.signature(cls.__init__).parameters.values())[1:]   # without self
+    if not any(p.kind is p.VAR_KEYWORD for p in own): return cls
+    passes_args = any(p.kind is p.VAR_POSITIONAL for p in own)
+    own = [p for p in own if p.kind not in VAR]
+    base = [p for b in cls.__bases__ if b is not object for p in inspect.signature(b).parameters.values() if p.kind not in VAR]
+    lead = [p for p in base if passes_args and p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    seen, more = {p.name for p in own + lead}, []
+    for p in base:   # the bases' keyword arguments (the bases' signatures are already expanded)
+        if p.name in seen or p.default is p.empty: continue
+        seen.add(p.name); more.append(p.replace(kind=p.KEYWORD_ONLY))
+    positional = [p for p in own if p.kind is not p.KEYWORD_ONLY]
+    cls.__signature__ = inspect.Signature(lead + positional + [p for p in own if p.kind is p.KEYWORD_ONLY] + more)
+    return cls
+
+# %% ../../nbs/13_models.base.ipynb #eb8d5c93
+@delegates_to_base
 class BaseSupervisedTracker(BaseFeatureExtractor):
     "Steps, logging and the device-side batch hook shared by all supervised trackers."
     labeled_outputs: frozenset = frozenset()
     unlabeled_outputs: frozenset = frozenset()
     requires_context: bool = False  # True: labeled images come as (B,5,3,H,W) windows
+    semi_supervised: bool = False   # True for the twins that also train on unlabeled video
 
-    def __init__(self, loss_factory:LossFactory|None=None, imgaug:str='default', imgaug_hflip:bool=False,
-                 keypoint_names:list[str]|None=None, **kwargs):
+    def __init__(self,
+                 loss_factory:LossFactory|None=None, # the supervised losses (see `losses_from_config`)
+                 imgaug:str='default', # augmentation pipeline: 'default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down'
+                 imgaug_hflip:bool=False, # also flip horizontally (swapping left/right keypoint names)
+                 keypoint_names:list[str]|None=None, # keypoint names (kept in checkpoints; used by flips and outputs)
+                 **kwargs):
         super().__init__(**kwargs)
         self.loss_factory = loss_factory
         self.rmse_loss = RegressionRMSELoss()
         self.augmenter = BatchAugmenter(imgaug, self.image_size, imgaug_hflip, keypoint_names)
 
-    @classmethod
-    def supervised_loss_names(cls, cfg) -> list[str]: raise NotImplementedError
-
     def render_targets(self, keypoints:torch.Tensor, visibility:torch.Tensor|None) -> torch.Tensor|None:
         "Heatmap targets for augmented keypoints; None for models that use no heatmaps."
         return None
-
-    def _training(self) -> bool: return self._trainer is not None and self.trainer.training
 
     def mask_images(self, images:torch.Tensor) -> torch.Tensor:
         "Training-time hook on normalised images (labeled and unlabeled alike); identity unless a model overrides it."
         return images
 
-    def on_after_batch_transfer(self, batch:Any, dataloader_idx:int=0):
-        if not isinstance(batch, dict) or 'images' not in batch: return batch
-        images = to_float_images(batch['images'])
-        if self._training() and self.augmenter.active and 'keypoints' in batch and images.ndim in (4, 5, 6):
-            B, shape = images.shape[0], images.shape
-            # views (B,V,3,H,W) or (B,V,5,3,H,W) get a draw each; a sample's context frames share theirs
-            views = images.ndim == 6 or (images.ndim == 5 and not self.requires_context)
-            rows = images.flatten(0, 1) if views else images
-            images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2))
-            images, kp = images.reshape(shape), kp.reshape(B, -1, 2)
-            batch['keypoints'], batch['transforms'] = kp.reshape(B, -1), M.reshape(B, -1, 2, 3) if views else M
-            if 'heatmaps' in batch:
-                targets = self.render_targets(kp, batch.get('visibility'))
-                if targets is None: batch.pop('heatmaps')  # stale after augmentation, and unused
-                else: batch['heatmaps'] = targets
-        images = normalize_images(images)
-        if self._training(): images = self.mask_images(images)
-        batch['images'] = images.contiguous(memory_format=torch.channels_last) if images.ndim == 4 else images
-        return batch
+    def _training(self) -> bool: return self._trainer is not None and self.trainer.training
 
-    def get_loss_inputs_labeled(self, batch:dict, with_keypoints:bool=True) -> dict: raise NotImplementedError
-
-    def _keypoints_needed(self, stage:str|None) -> bool:
-        "Keypoints are needed by keypoint losses, by every evaluation, and by training steps that write logs."
-        if stage != 'train' or self.loss_factory is None: return True
-        if self.loss_factory.needs_keypoints: return True
-        return self._trainer is None or self.global_step % max(1, self.trainer.log_every_n_steps) == 0
-
-    def evaluate_labeled(self, batch:dict, stage:str|None=None, anneal_weight=None) -> torch.Tensor:
-        inputs = self.get_loss_inputs_labeled(batch, with_keypoints=self._keypoints_needed(stage))
-        loss, logs = self.loss_factory(stage, anneal_weight, **inputs)
-        if stage:
-            bs = batch['images'].shape[0]
-            self.log(f'{stage}_supervised_loss', loss, prog_bar=True, batch_size=bs)
-            if 'keypoints_pred' in inputs:
-                rmse = self.rmse_loss.compute(inputs['keypoints_targ'], inputs['keypoints_pred'])
-                self.log(f'{stage}_supervised_rmse', rmse, batch_size=bs)
-            for entry in logs:
-                self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False) and stage == 'train', batch_size=bs)
-        return loss
-
-    def training_step(self, batch, batch_idx):
-        # supervised losses always count in full (the reference's warm-up also silenced the supervised regression loss)
-        return {'loss': self.evaluate_labeled(batch, 'train')}
-
-    def validation_step(self, batch, batch_idx): self.evaluate_labeled(batch, 'val')
-    def test_step(self, batch, batch_idx): self.evaluate_labeled(batch, 'test')
+    def get_loss_inputs_labeled(self, batch:dict, with_keypoints:bool=True) -> dict:
+        "The loss inputs (`labeled_outputs`) of a labeled batch; each model type implements it."
+        raise NotImplementedError
 
 # %% ../../nbs/13_models.base.ipynb #d8b38dc5
-class SemiSupervisedTrackerMixin:
+@patch
+def on_after_batch_transfer(self:BaseSupervisedTracker, batch:Any, dataloader_idx:int=0):
+    "Device-side batch preparation: floats, augmentation with re-rendered targets (training), normalisation, masking."
+    if not isinstance(batch, dict) or 'images' not in batch: return batch
+    images = to_float_images(batch['images'])
+    if self._training() and self.augmenter.active and 'keypoints' in batch and images.ndim in (4, 5, 6):
+        B, shape = images.shape[0], images.shape
+        # views (B,V,3,H,W) or (B,V,5,3,H,W) get a draw each; a sample's context frames share theirs
+        views = images.ndim == 6 or (images.ndim == 5 and not self.requires_context)
+        rows = images.flatten(0, 1) if views else images
+        images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2))
+        images, kp = images.reshape(shape), kp.reshape(B, -1, 2)
+        batch['keypoints'], batch['transforms'] = kp.reshape(B, -1), M.reshape(B, -1, 2, 3) if views else M
+        if 'heatmaps' in batch:
+            targets = self.render_targets(kp, batch.get('visibility'))
+            if targets is None: batch.pop('heatmaps')  # stale after augmentation, and unused
+            else: batch['heatmaps'] = targets
+    images = normalize_images(images)
+    if self._training(): images = self.mask_images(images)
+    batch['images'] = images.contiguous(memory_format=torch.channels_last) if images.ndim == 4 else images
+    return batch
+
+# %% ../../nbs/13_models.base.ipynb #55372600
+@patch
+def _keypoints_needed(self:BaseSupervisedTracker, stage:str|None) -> bool:
+    "Keypoints are needed by keypoint losses, by every evaluation, and by training steps that write logs."
+    if stage != 'train' or self.loss_factory is None: return True
+    if self.loss_factory.needs_keypoints: return True
+    return self._trainer is None or self.global_step % max(1, self.trainer.log_every_n_steps) == 0
+
+@patch
+def evaluate_labeled(self:BaseSupervisedTracker, batch:dict, stage:str|None=None, anneal_weight=None) -> torch.Tensor:
+    "The supervised loss of a labeled batch, logged (with the RMSE in frame pixels) under `stage`."
+    inputs = self.get_loss_inputs_labeled(batch, with_keypoints=self._keypoints_needed(stage))
+    loss, logs = self.loss_factory(stage, anneal_weight, **inputs)
+    if stage:
+        bs = batch['images'].shape[0]
+        self.log(f'{stage}_supervised_loss', loss, prog_bar=True, batch_size=bs)
+        if 'keypoints_pred' in inputs:
+            rmse = self.rmse_loss.compute(inputs['keypoints_targ'], inputs['keypoints_pred'])
+            self.log(f'{stage}_supervised_rmse', rmse, batch_size=bs)
+        for entry in logs:
+            self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False) and stage == 'train', batch_size=bs)
+    return loss
+
+@patch
+def training_step(self:BaseSupervisedTracker, batch, batch_idx):
+    "The supervised loss; it always counts in full (the reference's warm-up also silenced the supervised regression loss)."
+    return {'loss': self.evaluate_labeled(batch, 'train')}
+
+@patch
+def validation_step(self:BaseSupervisedTracker, batch, batch_idx): self.evaluate_labeled(batch, 'val')
+@patch
+def test_step(self:BaseSupervisedTracker, batch, batch_idx): self.evaluate_labeled(batch, 'test')
+
+# %% ../../nbs/13_models.base.ipynb #8648b611
+_VIT = ('vit', 'sam')
+
+@patch(cls_method=True)
+def accepted_backbones(cls:BaseSupervisedTracker) -> list[str]:
+    "Backbone names this model type can use (all registered ones by default)."
+    return list(BACKBONES)
+
+@patch(cls_method=True)
+def check_config(cls:BaseSupervisedTracker, cfg):
+    "Raise `ConfigError` for a config value this model type cannot use (shared rules; subclasses add theirs)."
+    m, d = cfg.model, cfg.data
+    ok = cls.accepted_backbones()
+    if m.backbone not in ok:
+        raise ConfigError('model.backbone', m.backbone, ok, hint=f'{cls.model_type} models take these backbones')
+    if backbone_spec(m.backbone).family in _VIT and d.image_resize_dims.height != d.image_resize_dims.width:
+        raise ConfigError('data.image_resize_dims', dict(d.image_resize_dims), hint='ViT backbones need height == width')
+    losses, unsup = [n for n in (m.losses_to_use or []) if n], loss_names('unsupervised')
+    for name in losses:
+        if name not in unsup: raise ConfigError('model.losses_to_use', name, unsup)
+    V = len(config_views(cfg)[1])
+    if 'pca_singleview' in losses and V > 1:
+        raise ConfigError('model.losses_to_use', 'pca_singleview', hint=f'it scores one view; with {V} views use pca_multiview')
+    if 'pca_multiview' in losses and V < 2 and not d.get('mirrored_column_matches'):
+        raise ConfigError('data.mirrored_column_matches', None,
+                          hint='pca_multiview on one (mirrored) image needs one list of keypoint indices per view')
+
+@patch(cls_method=True)
+def supervised_loss_names(cls:BaseSupervisedTracker, cfg) -> list[str]:
+    "Names of the registered supervised losses this model type trains with."
+    raise NotImplementedError
+
+@patch(cls_method=True)
+def unlabeled_sequence_length(cls:BaseSupervisedTracker, cfg) -> int:
+    "Frames per unlabeled training sequence (the reference's DALI reader setting)."
+    return int(cfg.dali.base.train.sequence_length)
+
+# %% ../../nbs/13_models.base.ipynb #9239859e
+@patch(cls_method=True)
+def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
+    "Constructor arguments from a config and the training data (`data=None`: keypoints from `data.num_keypoints`)."
+    d, t, m = cfg.data, cfg.training, cfg.model
+    plain = lambda x: OmegaConf.to_container(x) if OmegaConf.is_config(x) else x
+    sched_params = (t.get('lr_scheduler_params') or {}).get(t.lr_scheduler)
+    names = list(data.dataset.keypoint_names) if data is not None else (list(d.keypoint_names or []) or None)
+    return dict(num_keypoints=data.num_keypoints if data is not None else d.num_keypoints, keypoint_names=names,
+                backbone=m.backbone, pretrained=m.get('backbone_pretrained', False),
+                backbone_checkpoint=m.get('backbone_checkpoint'), torch_seed=t.rng_seed_model_pt,
+                optimizer=t.optimizer, optimizer_params=plain(t.optimizer_params) or None,
+                lr_scheduler=t.lr_scheduler, lr_scheduler_params=plain(sched_params) or None,
+                image_size=(d.image_resize_dims.height, d.image_resize_dims.width),
+                imgaug=t.imgaug, imgaug_hflip=t.imgaug_hflip)
+
+@patch(cls_method=True)
+def losses_from_config(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
+    "`{'loss_factory': LossFactory}` of the supervised losses (the semi-supervised twins add the unsupervised ones)."
+    return {'loss_factory': LossFactory({n: {'log_weight': 0.} for n in cls.supervised_loss_names(cfg)}, data)}
+
+@patch(cls_method=True)
+def check_loss_inputs(cls:BaseSupervisedTracker, losses:dict):
+    "ValueError naming the loss and the missing inputs when this model cannot feed one of `losses`' factories."
+    for key, outputs in (('loss_factory', cls.labeled_outputs), ('loss_factory_unsupervised', cls.unlabeled_outputs)):
+        if losses.get(key) is None: continue
+        for name, needed in losses[key].required_inputs().items():
+            missing = sorted(needed - set(outputs))
+            if missing: raise ValueError(f"loss {name!r} requires {missing}, which model {cls.__name__} does not provide")
+
+@patch(cls_method=True)
+def from_config(cls:BaseSupervisedTracker, cfg, data=None) -> BaseSupervisedTracker:
+    "Check the config, build the losses (fit on `data` where they need it) and the model."
+    cls.check_config(cfg)
+    losses = cls.losses_from_config(cfg, data)
+    cls.check_loss_inputs(losses)
+    return cls(**cls.config_kwargs(cfg, data), **losses)
+
+# %% ../../nbs/13_models.base.ipynb #aad99032
+class SemiSupervisedTrackerMixin:  # a twin is `@delegates_to_base class SemiSupervisedX(SemiSupervisedTrackerMixin, X)`
     "Adds unlabeled-video training (temporal / PCA losses) to a supervised tracker; put it first in the bases."
     semi_supervised = True
 
-    def __init__(self, *args, loss_factory_unsupervised:LossFactory|None=None, **kwargs):
+    def __init__(self, *args,
+                 loss_factory_unsupervised:LossFactory|None=None, # the unsupervised losses, scored on unlabeled video
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_factory_unsup = loss_factory_unsupervised
         self.total_unsupervised_importance = torch.tensor(1.0)
         self.unlabeled_augmenter = BatchAugmenter(self.augmenter.pipeline, self.image_size)  # no flips: they swap identities
 
-    def prepare_unlabeled(self, batch:dict) -> dict:
-        "uint8 frames -> augmented (training), normalised, masked floats; `transforms` (V,2,3) keeps the affines."
-        frames = to_float_images(batch['frames'])
-        if self._training() and self.unlabeled_augmenter.active:
-            seqs = frames[None] if frames.ndim == 4 else frames.transpose(0, 1)  # (V,N,3,H,W): one draw per view
-            seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2))
-            frames, batch['transforms'] = (seqs[0] if frames.ndim == 4 else seqs.transpose(0, 1)), M
-        frames = normalize_images(frames)
-        if self._training(): frames = self.mask_images(frames)
-        batch['frames'] = frames.contiguous(memory_format=torch.channels_last) if frames.ndim == 4 else frames
+    @classmethod
+    def losses_from_config(cls, cfg, data=None) -> dict:
+        "The supervised losses plus `loss_factory_unsupervised` from `model.losses_to_use` and `losses.<name>`."
+        losses = super().losses_from_config(cfg, data)
+        names = [n for n in (cfg.model.losses_to_use or []) if n]
+        params = {n: OmegaConf.to_container(cfg.losses[n]) if n in (cfg.get('losses') or {}) else {} for n in names}
+        return {**losses, 'loss_factory_unsupervised': LossFactory(params, data)}
+
+    def get_loss_inputs_unlabeled(self, batch:dict) -> dict:
+        "The unsupervised loss inputs of an unlabeled sequence; each model type implements it."
+        raise NotImplementedError
+
+# %% ../../nbs/13_models.base.ipynb #f639fa05
+@patch
+def prepare_unlabeled(self:SemiSupervisedTrackerMixin, batch:dict) -> dict:
+    "uint8 frames -> augmented (training), normalised, masked floats; `transforms` (V,2,3) keeps the affines."
+    frames = to_float_images(batch['frames'])
+    if self._training() and self.unlabeled_augmenter.active:
+        seqs = frames[None] if frames.ndim == 4 else frames.transpose(0, 1)  # (V,N,3,H,W): one draw per view
+        seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2))
+        frames, batch['transforms'] = (seqs[0] if frames.ndim == 4 else seqs.transpose(0, 1)), M
+    frames = normalize_images(frames)
+    if self._training(): frames = self.mask_images(frames)
+    batch['frames'] = frames.contiguous(memory_format=torch.channels_last) if frames.ndim == 4 else frames
+    return batch
+
+@patch
+def on_after_batch_transfer(self:SemiSupervisedTrackerMixin, batch:Any, dataloader_idx:int=0):
+    "Labeled and unlabeled halves of a training batch prepared on the device; labeled-only batches as supervised."
+    if isinstance(batch, dict) and 'unlabeled' in batch:
+        batch['labeled'] = super(SemiSupervisedTrackerMixin, self).on_after_batch_transfer(batch['labeled'], dataloader_idx)
+        batch['unlabeled'] = self.prepare_unlabeled(batch['unlabeled'])
         return batch
+    return super(SemiSupervisedTrackerMixin, self).on_after_batch_transfer(batch, dataloader_idx)
 
-    def on_after_batch_transfer(self, batch:Any, dataloader_idx:int=0):
-        if isinstance(batch, dict) and 'unlabeled' in batch:
-            batch['labeled'] = super().on_after_batch_transfer(batch['labeled'], dataloader_idx)
-            batch['unlabeled'] = self.prepare_unlabeled(batch['unlabeled'])
-            return batch
-        return super().on_after_batch_transfer(batch, dataloader_idx)
+# %% ../../nbs/13_models.base.ipynb #21370b8f
+@patch
+def unlabeled_to_frame(self:SemiSupervisedTrackerMixin, keypoints:torch.Tensor, batch:dict, rows:slice=slice(None)) -> torch.Tensor:
+    "(n,2VK) predictions in augmented model pixels -> original-frame pixels; `rows`: the bbox rows they belong to."
+    if 'transforms' in batch:
+        M = batch['transforms']
+        n = keypoints.shape[0]
+        V = M.shape[0]
+        per_view = keypoints.reshape(n, V, -1, 2).transpose(0, 1).reshape(V, -1, 2)  # (V, n*K, 2)
+        keypoints = apply_affine(per_view, invert_affine(M)).reshape(V, n, -1).transpose(0, 1).reshape(n, -1)
+    return model_to_frame(keypoints, batch['bbox'][rows], self.image_size)
 
-    def unlabeled_to_frame(self, keypoints:torch.Tensor, batch:dict, rows:slice=slice(None)) -> torch.Tensor:
-        "(n,2VK) predictions in augmented model pixels -> original-frame pixels; `rows`: the bbox rows they belong to."
-        if 'transforms' in batch:
-            M = batch['transforms']
-            n = keypoints.shape[0]
-            V = M.shape[0]
-            per_view = keypoints.reshape(n, V, -1, 2).transpose(0, 1).reshape(V, -1, 2)  # (V, n*K, 2)
-            keypoints = apply_affine(per_view, invert_affine(M)).reshape(V, n, -1).transpose(0, 1).reshape(n, -1)
-        return model_to_frame(keypoints, batch['bbox'][rows], self.image_size)
-
-    def get_loss_inputs_unlabeled(self, batch:dict) -> dict: raise NotImplementedError
-
-    def training_step(self, batch, batch_idx):
-        if 'unlabeled' not in batch: return super().training_step(batch, batch_idx)
-        a = self.total_unsupervised_importance
-        self.log('total_unsupervised_importance', a, batch_size=1)
-        loss_sup = self.evaluate_labeled(batch['labeled'], 'train')
-        loss_unsup, logs = self.loss_factory_unsup('train', a, **self.get_loss_inputs_unlabeled(batch['unlabeled']))
-        n = batch['unlabeled']['frames'].shape[0]
-        for entry in logs: self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False), batch_size=n)
-        total = loss_sup + loss_unsup
-        self.log('total_loss', total, prog_bar=True, batch_size=n)
-        return {'loss': total}
+@patch
+def training_step(self:SemiSupervisedTrackerMixin, batch, batch_idx):
+    "Supervised loss + annealed unsupervised loss on a combined batch (supervised only on a labeled batch)."
+    if 'unlabeled' not in batch: return super(SemiSupervisedTrackerMixin, self).training_step(batch, batch_idx)
+    a = self.total_unsupervised_importance
+    self.log('total_unsupervised_importance', a, batch_size=1)
+    loss_sup = self.evaluate_labeled(batch['labeled'], 'train')
+    loss_unsup, logs = self.loss_factory_unsup('train', a, **self.get_loss_inputs_unlabeled(batch['unlabeled']))
+    n = batch['unlabeled']['frames'].shape[0]
+    for entry in logs: self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False), batch_size=n)
+    total = loss_sup + loss_unsup
+    self.log('total_loss', total, prog_bar=True, batch_size=n)
+    return {'loss': total}

@@ -12,67 +12,92 @@ __all__ = ['HeatmapTracker', 'SemiSupervisedHeatmapTracker']
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #c4282659
 from ..heatmaps import render_heatmaps
-from .base import BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame
+from fastcore.basics import patch
+from .base import delegates_to_base, BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame
 from .heads import HeatmapHead
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #66b35713
 @register_model('heatmap')
+@delegates_to_base
 class HeatmapTracker(BaseSupervisedTracker):
     "Heatmap-based keypoint tracker (supervised)."
     labeled_outputs = frozenset({'heatmaps_targ', 'heatmaps_pred', 'keypoints_targ', 'keypoints_pred', 'confidences'})
     unlabeled_outputs = frozenset({'heatmaps_pred', 'keypoints_pred', 'keypoints_pred_augmented', 'confidences'})
 
-    def __init__(self, num_keypoints:int, loss_factory=None, backbone:str='resnet50', downsample_factor:int=2,
-                 pretrained:bool|str=False, torch_seed:int=123, num_targets:int|None=None,
-                 uniform_heatmaps_for_nan_keypoints:bool=True, **kwargs):
-        torch.manual_seed(torch_seed)  # same initial weights for the same seed, as in the reference
-        super().__init__(loss_factory=loss_factory, backbone=backbone, pretrained=pretrained, **kwargs)
+    def __init__(self,
+                 num_keypoints:int, # keypoints per view
+                 downsample_factor:int=2, # heatmaps are `image_size / 2**downsample_factor`
+                 uniform_heatmaps_for_nan_keypoints:bool=True, # missing keypoints get a uniform (not empty) target
+                 **kwargs):
+        super().__init__(**kwargs)
         self.save_hyperparameters(ignore=['loss_factory', 'loss_factory_unsupervised'])
-        self.num_keypoints, self.num_targets = num_keypoints, num_targets or 2 * num_keypoints
+        self.num_keypoints = num_keypoints
         self.downsample_factor, self.uniform_heatmaps = downsample_factor, uniform_heatmaps_for_nan_keypoints
         self.head = self.make_head()
 
     def make_head(self) -> nn.Module:
+        "The heatmap head (pixel shuffle + transposed convolutions) for this backbone."
         return HeatmapHead(self.backbone_arch, self.num_fc_input_features, self.num_keypoints,
                            downsample_factor=self.downsample_factor)
 
-    @classmethod
-    def supervised_loss_names(cls, cfg) -> list[str]: return [f'heatmap_{cfg.model.heatmap_loss_type}']
-
     @property
-    def heatmap_size(self): return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
+    def heatmap_size(self):
+        "(h, w) of the heatmaps."
+        return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
 
     def forward(self, images:torch.Tensor) -> torch.Tensor:
+        "Normalised images (B,3,H,W) -> heatmaps (B,K,h,w); views (B,V,3,H,W) -> (B,V*K,h,w), view-major."
         if images.ndim == 5:  # (B,V,3,H,W): views folded into the batch, returned view-major
             B, V = images.shape[:2]
             hm = self.head(self.get_representations(images.flatten(0, 1)))
             return hm.reshape(B, V * hm.shape[1], *hm.shape[-2:])
         return self.head(self.get_representations(images))
 
-    def render_targets(self, keypoints, visibility=None):
-        uniform = (visibility == 1) if visibility is not None else self.uniform_heatmaps
-        return render_heatmaps(keypoints, self.image_size, self.heatmap_size, uniform_for_missing=uniform)
+# %% ../../nbs/15_models.heatmap_tracker.ipynb #a9210a25
+@patch
+def render_targets(self:HeatmapTracker, keypoints, visibility=None):
+    "Gaussian targets for (augmented) keypoints; uniform maps where a keypoint is missing (if so configured)."
+    uniform = (visibility == 1) if visibility is not None else self.uniform_heatmaps
+    return render_heatmaps(keypoints, self.image_size, self.heatmap_size, uniform_for_missing=uniform)
 
-    def get_loss_inputs_labeled(self, batch:dict, with_keypoints:bool=True) -> dict:
-        heatmaps_pred = self.forward(batch['images'])
-        if not with_keypoints: return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred)
-        kp_pred, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
-        return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred, confidences=confidences,
-                    keypoints_pred=model_to_frame(kp_pred, batch['bbox'], self.image_size),
-                    keypoints_targ=model_to_frame(batch['keypoints'], batch['bbox'], self.image_size))
+@patch
+def get_loss_inputs_labeled(self:HeatmapTracker, batch:dict, with_keypoints:bool=True) -> dict:
+    "Predicted and target heatmaps; with `with_keypoints`, soft-argmax and labeled keypoints in frame pixels too."
+    heatmaps_pred = self.forward(batch['images'])
+    if not with_keypoints: return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred)
+    kp_pred, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
+    return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred, confidences=confidences,
+                keypoints_pred=model_to_frame(kp_pred, batch['bbox'], self.image_size),
+                keypoints_targ=model_to_frame(batch['keypoints'], batch['bbox'], self.image_size))
 
-    def predict_step(self, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
-        images = batch['images'] if 'images' in batch else batch['frames']
-        heatmaps = self.forward(images)
-        kp, conf = self.head.run_subpixelmaxima(heatmaps)
-        kp = model_to_frame(kp, batch['bbox'], self.image_size)
-        return (kp, conf, heatmaps) if return_heatmaps else (kp, conf)
+@patch
+def predict_step(self:HeatmapTracker, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
+    "(keypoints (B,2K) in frame pixels, confidences (B,K)) [+ heatmaps]."
+    images = batch['images'] if 'images' in batch else batch['frames']
+    heatmaps = self.forward(images)
+    kp, conf = self.head.run_subpixelmaxima(heatmaps)
+    kp = model_to_frame(kp, batch['bbox'], self.image_size)
+    return (kp, conf, heatmaps) if return_heatmaps else (kp, conf)
+
+# %% ../../nbs/15_models.heatmap_tracker.ipynb #54999c0f
+@patch(cls_method=True)
+def supervised_loss_names(cls:HeatmapTracker, cfg) -> list[str]:
+    "`heatmap_<model.heatmap_loss_type>` (mse, kl or js)."
+    return [f'heatmap_{cfg.model.heatmap_loss_type}']
+
+@patch(cls_method=True)
+def config_kwargs(cls:HeatmapTracker, cfg, data=None) -> dict:
+    "The shared arguments plus the heatmap size and the target for missing keypoints."
+    return {**super(HeatmapTracker, cls).config_kwargs(cfg, data), 'downsample_factor': cfg.data.downsample_factor,
+            'uniform_heatmaps_for_nan_keypoints': cfg.training.uniform_heatmaps_for_nan_keypoints}
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #81323fc0
 @register_model('heatmap', semi_supervised=True)
+@delegates_to_base
 class SemiSupervisedHeatmapTracker(SemiSupervisedTrackerMixin, HeatmapTracker):
     "Heatmap tracker trained on labeled frames and unlabeled video (temporal and PCA losses)."
     def get_loss_inputs_unlabeled(self, batch:dict) -> dict:
+        "Heatmaps, confidences and keypoints of every frame (augmented model frame and frame pixels)."
         heatmaps = self.forward(batch['frames'])
         kp_aug, confidences = self.head.run_subpixelmaxima(heatmaps)
         return dict(heatmaps_pred=heatmaps, keypoints_pred_augmented=kp_aug, confidences=confidences,

@@ -11,7 +11,9 @@ from torch import nn
 __all__ = ['check_sequence_length', 'context_windows', 'HeatmapTrackerMHCRNN', 'SemiSupervisedHeatmapTrackerMHCRNN']
 
 # %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #46955fe3
-from .base import register_model, model_to_frame, SemiSupervisedTrackerMixin
+from ..core import ConfigError
+from fastcore.basics import patch
+from .base import delegates_to_base, register_model, model_to_frame, SemiSupervisedTrackerMixin
 from .heads import HeatmapMHCRNNHead
 from .heatmap_tracker import HeatmapTracker
 
@@ -30,75 +32,105 @@ def context_windows(features:torch.Tensor, radius:int=2) -> torch.Tensor:
 
 # %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #37dcb518
 @register_model('heatmap_mhcrnn')
+@delegates_to_base
 class HeatmapTrackerMHCRNN(HeatmapTracker):
     "Heatmap tracker with 5-frame temporal context (supervised)."
     requires_context = True
 
-    def __init__(self, num_keypoints:int, loss_factory=None, backbone:str='resnet50', downsample_factor:int=2, **kwargs):
+    def __init__(self,
+                 num_keypoints:int, # keypoints per view
+                 downsample_factor:int=2, # 2 only, as in the reference
+                 **kwargs):
         if downsample_factor != 2:
             raise NotImplementedError(f"heatmap_mhcrnn supports downsample_factor 2 only, not {downsample_factor}")
-        kwargs.pop('do_context', None)
-        super().__init__(num_keypoints, loss_factory, backbone, downsample_factor, do_context=True, **kwargs)
+        super().__init__(num_keypoints, downsample_factor, **kwargs)
 
     def make_head(self) -> nn.Module:
+        "The two-branch (single-frame, multi-frame) context head."
         return HeatmapMHCRNNHead(self.backbone_arch, self.num_fc_input_features, self.num_keypoints,
                                  downsample_factor=self.downsample_factor)
 
-    def get_representations(self, images:torch.Tensor, is_multiview:bool=False) -> torch.Tensor:
-        "(B,5,3,H,W) windows or an (N,3,H,W) sequence -> features (B or N-4, F, h', w', 5); views go into the batch."
-        if images.ndim == 6:  # (B,V,5,3,H,W) multiview windows -> (B*V,...)
-            return self.get_representations(images.flatten(0, 1))
-        if images.ndim == 5 and is_multiview:  # (N,V,3,H,W) multiview sequence -> windows per view, (N-4)*V rows
-            N, V = images.shape[:2]
-            check_sequence_length(N)  # before the backbone runs
-            feats = self.backbone(images.flatten(0, 1))
-            feats = context_windows(feats.reshape(N, V, *feats.shape[1:]))  # (N-4,5,V,F,h,w)
-            return feats.transpose(1, 2).flatten(0, 1).permute(0, 2, 3, 4, 1)
-        if images.ndim == 5:
-            B, T = images.shape[:2]
-            feats = self.backbone(images.flatten(0, 1))
-            feats = feats.reshape(B, T, *feats.shape[1:])
-        elif images.ndim == 4:
-            check_sequence_length(images.shape[0])  # before the backbone runs
-            feats = context_windows(self.backbone(images))
-        else: raise ValueError(f"expected (B,5,3,H,W) windows or an (N,3,H,W) sequence, got {tuple(images.shape)}")
-        return feats.permute(0, 2, 3, 4, 1)
+# %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #2980d605
+@patch
+def get_representations(self:HeatmapTrackerMHCRNN, images:torch.Tensor, is_multiview:bool=False) -> torch.Tensor:
+    "(B,5,3,H,W) windows or an (N,3,H,W) sequence -> features (B or N-4, F, h', w', 5); views go into the batch."
+    if images.ndim == 6:  # (B,V,5,3,H,W) multiview windows -> (B*V,...)
+        return self.get_representations(images.flatten(0, 1))
+    if images.ndim == 5 and is_multiview:  # (N,V,3,H,W) multiview sequence -> windows per view, (N-4)*V rows
+        N, V = images.shape[:2]
+        check_sequence_length(N)  # before the backbone runs
+        feats = self.backbone(images.flatten(0, 1))
+        feats = context_windows(feats.reshape(N, V, *feats.shape[1:]))  # (N-4,5,V,F,h,w)
+        return feats.transpose(1, 2).flatten(0, 1).permute(0, 2, 3, 4, 1)
+    if images.ndim == 5:
+        B, T = images.shape[:2]
+        feats = self.backbone(images.flatten(0, 1))
+        feats = feats.reshape(B, T, *feats.shape[1:])
+    elif images.ndim == 4:
+        check_sequence_length(images.shape[0])  # before the backbone runs
+        feats = context_windows(self.backbone(images))
+    else: raise ValueError(f"expected (B,5,3,H,W) windows or an (N,3,H,W) sequence, got {tuple(images.shape)}")
+    return feats.permute(0, 2, 3, 4, 1)
 
-    def forward(self, images:torch.Tensor, is_multiview:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
-        "Both branches' heatmaps, (rows, K, h, w); several views come back view-major as (rows, V*K, h, w)."
-        sf, mf = self.head(self.get_representations(images, is_multiview))
-        V = images.shape[1] if (images.ndim == 6 or (images.ndim == 5 and is_multiview)) else 1
-        if V > 1: sf, mf = (x.reshape(-1, V * x.shape[1], *x.shape[-2:]) for x in (sf, mf))
-        return sf, mf
+@patch
+def forward(self:HeatmapTrackerMHCRNN, images:torch.Tensor, is_multiview:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
+    "Both branches' heatmaps, (rows, K, h, w); several views come back view-major as (rows, V*K, h, w)."
+    sf, mf = self.head(self.get_representations(images, is_multiview))
+    V = images.shape[1] if (images.ndim == 6 or (images.ndim == 5 and is_multiview)) else 1
+    if V > 1: sf, mf = (x.reshape(-1, V * x.shape[1], *x.shape[-2:]) for x in (sf, mf))
+    return sf, mf
 
-    def get_loss_inputs_labeled(self, batch:dict, with_keypoints:bool=True) -> dict:
-        sf, mf = self.forward(batch['images'])
-        heatmaps_pred, heatmaps_targ = torch.cat([sf, mf]), torch.cat([batch['heatmaps']] * 2)
-        if not with_keypoints: return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred)
-        kp, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
-        bbox = torch.cat([batch['bbox']] * 2)
-        return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred, confidences=confidences,
-                    keypoints_pred=model_to_frame(kp, bbox, self.image_size),
-                    keypoints_targ=model_to_frame(torch.cat([batch['keypoints']] * 2), bbox, self.image_size))
+# %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #d7a8b997
+@patch
+def get_loss_inputs_labeled(self:HeatmapTrackerMHCRNN, batch:dict, with_keypoints:bool=True) -> dict:
+    "Both branches' heatmaps stacked `[single-frame; multi-frame]` with their targets (and keypoints in frame px)."
+    sf, mf = self.forward(batch['images'])
+    heatmaps_pred, heatmaps_targ = torch.cat([sf, mf]), torch.cat([batch['heatmaps']] * 2)
+    if not with_keypoints: return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred)
+    kp, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
+    bbox = torch.cat([batch['bbox']] * 2)
+    return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred, confidences=confidences,
+                keypoints_pred=model_to_frame(kp, bbox, self.image_size),
+                keypoints_targ=model_to_frame(torch.cat([batch['keypoints']] * 2), bbox, self.image_size))
 
-    def predict_step(self, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
-        images = batch['images'] if 'images' in batch else batch['frames']
-        sf, mf = self.forward(images, is_multiview=bool(batch.get('is_multiview', False)))  # video chunks of several views
-        B = sf.shape[0]
-        kp, conf = self.head.run_subpixelmaxima(torch.cat([sf, mf]))
-        kp_sf, kp_mf = kp[:B].reshape(B, -1, 2), kp[B:].reshape(B, -1, 2)
-        use_mf = conf[B:] > conf[:B]
-        kp = torch.where(use_mf[..., None], kp_mf, kp_sf).reshape(B, -1)
-        conf = torch.where(use_mf, conf[B:], conf[:B])
-        kp = model_to_frame(kp, batch['bbox'], self.image_size)
-        if not return_heatmaps: return kp, conf
-        return kp, conf, torch.where(use_mf[..., None, None], mf, sf)
+@patch
+def predict_step(self:HeatmapTrackerMHCRNN, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
+    "Per keypoint, the more confident branch: (keypoints (B,2K) frame px, confidences (B,K)) [+ heatmaps]."
+    images = batch['images'] if 'images' in batch else batch['frames']
+    sf, mf = self.forward(images, is_multiview=bool(batch.get('is_multiview', False)))  # video chunks of several views
+    B = sf.shape[0]
+    kp, conf = self.head.run_subpixelmaxima(torch.cat([sf, mf]))
+    kp_sf, kp_mf = kp[:B].reshape(B, -1, 2), kp[B:].reshape(B, -1, 2)
+    use_mf = conf[B:] > conf[:B]
+    kp = torch.where(use_mf[..., None], kp_mf, kp_sf).reshape(B, -1)
+    conf = torch.where(use_mf, conf[B:], conf[:B])
+    kp = model_to_frame(kp, batch['bbox'], self.image_size)
+    if not return_heatmaps: return kp, conf
+    return kp, conf, torch.where(use_mf[..., None, None], mf, sf)
+
+# %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #c2265d20
+@patch(cls_method=True)
+def check_config(cls:HeatmapTrackerMHCRNN, cfg):
+    "The shared rules, plus downsample factor 2 and (semi-supervised) sequences of at least 5 frames."
+    super(HeatmapTrackerMHCRNN, cls).check_config(cfg)
+    if cfg.data.downsample_factor != 2:
+        raise ConfigError('data.downsample_factor', cfg.data.downsample_factor, [2], hint='the context model supports 2 only')
+    if cls.semi_supervised and cls.unlabeled_sequence_length(cfg) < 5:
+        raise ConfigError('dali.context.train.batch_size', cls.unlabeled_sequence_length(cfg),
+                          hint='the context model needs sequences of at least 5 frames')
+
+@patch(cls_method=True)
+def unlabeled_sequence_length(cls:HeatmapTrackerMHCRNN, cfg) -> int:
+    "Frames per unlabeled sequence: the reference's `dali.context.train.batch_size`."
+    return int(cfg.dali.context.train.batch_size)
 
 # %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #9482b8a6
 @register_model('heatmap_mhcrnn', semi_supervised=True)
+@delegates_to_base
 class SemiSupervisedHeatmapTrackerMHCRNN(SemiSupervisedTrackerMixin, HeatmapTrackerMHCRNN):
     "Context tracker trained on labeled windows and unlabeled video; each branch's sequence is scored on its own."
     def get_loss_inputs_unlabeled(self, batch:dict) -> dict:
+        "Each branch's keypoints over the N-4 centre frames as a leading axis (2, N-4, 2VK), heatmaps, confidences."
         frames = batch['frames']
         sf, mf = self.forward(frames, is_multiview=frames.ndim == 5)  # (N-4, VK, h, w) each
         n = sf.shape[0]

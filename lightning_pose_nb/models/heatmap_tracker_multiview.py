@@ -9,12 +9,14 @@ from torch import nn
 import lightning.pytorch as pl
 
 # %% auto #0
-__all__ = ['mask_patches', 'patch_mask_ratio', 'HeatmapTrackerMultiviewTransformer', 'PatchMasking',
+__all__ = ['mask_patches', 'patch_mask_ratio', 'HeatmapTrackerMultiviewTransformer', 'PatchMasking', 'patch_mask_schedule',
            'SemiSupervisedHeatmapTrackerMultiviewTransformer']
 
 # %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #f75eda74
+from fastcore.basics import patch
+from ..core import ConfigError, config_views
 from .backbones import BACKBONES, backbone_spec
-from .base import register_model, SemiSupervisedTrackerMixin
+from .base import delegates_to_base, register_model, SemiSupervisedTrackerMixin
 from .heatmap_tracker import HeatmapTracker, SemiSupervisedHeatmapTracker
 
 # %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #0ce8eec6
@@ -46,54 +48,61 @@ def patch_mask_ratio(step:int, init_step:int=700, final_step:int=5000, init_rati
 def _vit_backbones() -> list[str]: return [n for n, s in BACKBONES.items() if s.family == 'vit']
 
 @register_model('heatmap_multiview_transformer')
+@delegates_to_base
 class HeatmapTrackerMultiviewTransformer(HeatmapTracker):
     "Heatmap tracker whose ViT attends jointly across camera views (supervised)."
     patch_mask_ratio: float = 0.       # set by the `PatchMasking` callback
     patch_mask_generator = None        # idem; None draws from the global RNG
 
-    def __init__(self, num_keypoints:int, num_views:int, loss_factory=None, backbone:str='vits_dino',
-                 head:str='heatmap_cnn', downsample_factor:int=2, torch_seed:int=123, **kwargs):
-        if kwargs.get('do_context'):
-            raise ValueError("heatmap_multiview_transformer does not use context frames: set model.do_context false")
+    def __init__(self,
+                 num_keypoints:int, # keypoints per view
+                 num_views:int, # camera views per sample
+                 backbone:str='vits_dino', # a ViT backbone
+                 head:str='heatmap_cnn', # the only head: a shared `HeatmapHead`
+                 patch_mask:dict|None=None, # masking schedule in steps (`patch_mask_schedule`); None: no masking
+                 **kwargs):
         if backbone_spec(backbone).family != 'vit':
             raise ValueError(f"heatmap_multiview_transformer needs a ViT backbone, not {backbone!r}; "
                              f"valid backbones: {', '.join(_vit_backbones())}")
         if head != 'heatmap_cnn':
             raise NotImplementedError(f"head {head!r} is not implemented for heatmap_multiview_transformer; use 'heatmap_cnn'")
         if int(num_views) < 1: raise ValueError(f"num_views must be at least 1, got {num_views}")
-        kwargs.pop('do_context', None)
-        super().__init__(num_keypoints, loss_factory, backbone, downsample_factor, torch_seed=torch_seed, **kwargs)
-        self.num_views, self.head_name = int(num_views), head
-        g = torch.Generator().manual_seed(torch_seed)
+        super().__init__(num_keypoints, backbone=backbone, **kwargs)
+        self.num_views, self.head_name, self.patch_mask = int(num_views), head, patch_mask
+        g = torch.Generator().manual_seed(self.torch_seed)
         self.view_embeddings = nn.Parameter(torch.randn(self.num_views, self.num_fc_input_features, generator=g) * 0.02)
 
-    def get_representations(self, images:torch.Tensor) -> torch.Tensor:
-        "Normalised images (B,V,3,H,W) -> per-view features (B*V, D, H/16, W/16) after joint attention."
-        if images.ndim != 5:
-            raise ValueError(f"expected multiview images (B,V,3,H,W), got shape {tuple(images.shape)}")
-        B, V, _, H, W = images.shape
-        if V != self.num_views: raise ValueError(f"the model was built for {self.num_views} views, got {V}")
-        if H % 16 or W % 16: raise ValueError(f"image size {(H, W)} must be a multiple of 16 (the ViT patch size)")
-        vit = self.backbone.model
-        t = vit.patch_embed(images.flatten(0, 1))                # (B*V, h', w', D) with dynamic_img_size
-        h, w = t.shape[1:3]
-        t = vit.norm_pre(vit.patch_drop(vit._pos_embed(t)))     # position embeddings resampled to (h', w')
-        t = t[:, vit.num_prefix_tokens:]                          # patch tokens only: (B*V, P, D)
-        P, D = t.shape[1:]
-        t = t.reshape(B, V, P, D) + self.view_embeddings[:, None].to(t.dtype)
-        t = vit.norm(vit.blocks(t.reshape(B, V * P, D)))         # one sequence per sample: attention across views
-        return t.reshape(B * V, h, w, D).permute(0, 3, 1, 2)
+# %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #5eae7731
+@patch
+def get_representations(self:HeatmapTrackerMultiviewTransformer, images:torch.Tensor) -> torch.Tensor:
+    "Normalised images (B,V,3,H,W) -> per-view features (B*V, D, H/16, W/16) after joint attention."
+    if images.ndim != 5:
+        raise ValueError(f"expected multiview images (B,V,3,H,W), got shape {tuple(images.shape)}")
+    B, V, _, H, W = images.shape
+    if V != self.num_views: raise ValueError(f"the model was built for {self.num_views} views, got {V}")
+    if H % 16 or W % 16: raise ValueError(f"image size {(H, W)} must be a multiple of 16 (the ViT patch size)")
+    vit = self.backbone.model
+    t = vit.patch_embed(images.flatten(0, 1))                # (B*V, h', w', D) with dynamic_img_size
+    h, w = t.shape[1:3]
+    t = vit.norm_pre(vit.patch_drop(vit._pos_embed(t)))     # position embeddings resampled to (h', w')
+    t = t[:, vit.num_prefix_tokens:]                          # patch tokens only: (B*V, P, D)
+    P, D = t.shape[1:]
+    t = t.reshape(B, V, P, D) + self.view_embeddings[:, None].to(t.dtype)
+    t = vit.norm(vit.blocks(t.reshape(B, V * P, D)))         # one sequence per sample: attention across views
+    return t.reshape(B * V, h, w, D).permute(0, 3, 1, 2)
 
-    def forward(self, images:torch.Tensor) -> torch.Tensor:
-        "Normalised images (B,V,3,H,W) -> heatmaps (B, V*K, h, w), view-major."
-        B, V = images.shape[:2]
-        hm = self.head(self.get_representations(images))
-        return hm.reshape(B, V * hm.shape[1], *hm.shape[-2:])
+@patch
+def forward(self:HeatmapTrackerMultiviewTransformer, images:torch.Tensor) -> torch.Tensor:
+    "Normalised images (B,V,3,H,W) -> heatmaps (B, V*K, h, w), view-major."
+    B, V = images.shape[:2]
+    hm = self.head(self.get_representations(images))
+    return hm.reshape(B, V * hm.shape[1], *hm.shape[-2:])
 
-    def mask_images(self, images:torch.Tensor) -> torch.Tensor:
-        "Training-time patch masking (labeled images and unlabeled frames) at the callback's current ratio."
-        if not self.training or self.patch_mask_ratio <= 0: return images
-        return mask_patches(images, self.patch_mask_ratio, self.patch_mask_generator)
+@patch
+def mask_images(self:HeatmapTrackerMultiviewTransformer, images:torch.Tensor) -> torch.Tensor:
+    "Training-time patch masking (labeled images and unlabeled frames) at the callback's current ratio."
+    if not self.training or self.patch_mask_ratio <= 0: return images
+    return mask_patches(images, self.patch_mask_ratio, self.patch_mask_generator)
 
 # %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #53d1e393
 class PatchMasking(pl.Callback):
@@ -105,21 +114,8 @@ class PatchMasking(pl.Callback):
         self.init_step, self.final_step, self.init_ratio, self.final_ratio = init_step, final_step, init_ratio, final_ratio
         self.seed, self.generator = seed, torch.Generator()
 
-    @classmethod
-    def from_config(cls, patch_mask, steps_per_epoch:int|None=None, seed:int=0) -> 'PatchMasking|None':
-        "From `training.patch_mask` (init/final_step, or init/final_epoch x `steps_per_epoch`); None when final_ratio is 0."
-        pm = dict(patch_mask or {})
-        if float(pm.get('final_ratio', 0.)) <= 0: return None
-        steps = {}
-        for k in ('init', 'final'):
-            if pm.get(f'{k}_step') is not None: steps[k] = int(pm[f'{k}_step'])
-            elif pm.get(f'{k}_epoch') is not None:
-                if not steps_per_epoch: raise ValueError(f"patch_mask.{k}_epoch needs the number of steps per epoch")
-                steps[k] = int(pm[f'{k}_epoch']) * int(steps_per_epoch)
-        return cls(steps.get('init', 700), steps.get('final', 5000), float(pm.get('init_ratio', 0.1)),
-                   float(pm['final_ratio']), seed)
-
     def ratio(self, step:int) -> float:
+        "The masking ratio at optimizer step `step`."
         return patch_mask_ratio(step, self.init_step, self.final_step, self.init_ratio, self.final_ratio)
 
     def _prepare(self, step:int, pl_module):
@@ -135,8 +131,55 @@ class PatchMasking(pl.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         self._prepare(trainer.global_step, pl_module)
 
+# %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #835dcca6
+def patch_mask_schedule(
+    patch_mask:dict|None, # `training.patch_mask`: init/final_epoch (or init/final_step), init/final_ratio
+    steps_per_epoch:int|None=None, # optimizer steps per epoch, to convert epochs
+) -> dict|None:
+    "The masking schedule in optimizer steps (`PatchMasking`'s arguments); None when `final_ratio` is 0."
+    pm = dict(patch_mask or {})
+    if float(pm.get('final_ratio', 0.)) <= 0: return None
+    steps = {}
+    for k in ('init', 'final'):
+        if pm.get(f'{k}_step') is not None: steps[k] = int(pm[f'{k}_step'])
+        elif pm.get(f'{k}_epoch') is not None:
+            if not steps_per_epoch: raise ValueError(f"patch_mask.{k}_epoch needs the number of steps per epoch")
+            steps[k] = int(pm[f'{k}_epoch']) * int(steps_per_epoch)
+    return dict(init_step=steps.get('init', 700), final_step=steps.get('final', 5000),
+                init_ratio=float(pm.get('init_ratio', 0.1)), final_ratio=float(pm['final_ratio']))
+
+@patch
+def configure_callbacks(self:HeatmapTrackerMultiviewTransformer) -> list:
+    "A `PatchMasking` callback for the model's schedule (seeded with `torch_seed`); none without masking."
+    return [PatchMasking(**self.patch_mask, seed=self.torch_seed)] if self.patch_mask else []
+
+# %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #8184885b
+@patch(cls_method=True)
+def accepted_backbones(cls:HeatmapTrackerMultiviewTransformer) -> list[str]:
+    "ViT backbones: the patch tokens are what attends across views."
+    return _vit_backbones()
+
+@patch(cls_method=True)
+def check_config(cls:HeatmapTrackerMultiviewTransformer, cfg):
+    "The shared rules, plus: at least two views, each with its labels CSV."
+    super(HeatmapTrackerMultiviewTransformer, cls).check_config(cfg)
+    views = config_views(cfg)[1]
+    if len(views) < 2:
+        raise ConfigError('data.view_names', cfg.data.get('view_names'),
+                          hint='the multiview transformer needs one CSV per view (data.csv_file) and their data.view_names')
+
+@patch(cls_method=True)
+def config_kwargs(cls:HeatmapTrackerMultiviewTransformer, cfg, data=None) -> dict:
+    "The heatmap arguments plus the views, the head and the masking schedule in steps."
+    kw = super(HeatmapTrackerMultiviewTransformer, cls).config_kwargs(cfg, data)
+    steps = data.steps_per_epoch if data is not None else None
+    return {**kw, 'num_views': data.num_views if data is not None else len(config_views(cfg)[1]),
+            'head': cfg.model.get('head') or 'heatmap_cnn',
+            'patch_mask': patch_mask_schedule(cfg.training.get('patch_mask'), steps)}
+
 # %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #01f4e47d
 @register_model('heatmap_multiview_transformer', semi_supervised=True)
+@delegates_to_base
 class SemiSupervisedHeatmapTrackerMultiviewTransformer(SemiSupervisedTrackerMixin, HeatmapTrackerMultiviewTransformer):
     "Multiview transformer trained on labeled frames and unlabeled multiview video (temporal and PCA losses)."
     # frames (N,V,3,H,W) -> heatmaps (N,VK,h,w): the same unlabeled inputs as the single-view heatmap twin

@@ -10,51 +10,63 @@ import torch
 __all__ = ['RegressionTracker', 'SemiSupervisedRegressionTracker']
 
 # %% ../../nbs/14_models.regression_tracker.ipynb #645f96a9
-from .backbones import is_vit
-from .base import BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame
+from .backbones import BACKBONES, is_vit
+from fastcore.basics import patch
+from .base import delegates_to_base, BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame
 from .heads import LinearRegressionHead
 
 # %% ../../nbs/14_models.regression_tracker.ipynb #6edb7523
 @register_model('regression')
+@delegates_to_base
 class RegressionTracker(BaseSupervisedTracker):
     "Direct keypoint regression from pooled backbone features (supervised)."
     labeled_outputs = frozenset({'keypoints_targ', 'keypoints_pred'})
     unlabeled_outputs = frozenset({'keypoints_pred'})
 
-    def __init__(self, num_keypoints:int, loss_factory=None, backbone:str='resnet50', pretrained:bool|str=False,
-                 torch_seed:int=123, **kwargs):
-        if is_vit(backbone):
-            raise ValueError(f"the regression model needs a ConvNet backbone, not the ViT {backbone!r} "
+    def __init__(self,
+                 num_keypoints:int, # keypoints per frame (all views together for several views)
+                 **kwargs):
+        if is_vit(kwargs.get('backbone', 'resnet50')):
+            raise ValueError(f"the regression model needs a ConvNet backbone, not the ViT {kwargs['backbone']!r} "
                              "(use resnet* or efficientnet_*, or model_type: heatmap)")
-        kwargs.pop('do_context', None)
-        torch.manual_seed(torch_seed)
-        super().__init__(loss_factory=loss_factory, backbone=backbone, pretrained=pretrained,
-                         backbone_mode='regression', **kwargs)
+        super().__init__(backbone_mode='regression', **kwargs)
         self.save_hyperparameters(ignore=['loss_factory', 'loss_factory_unsupervised'])
         self.num_keypoints = num_keypoints
         self.head = LinearRegressionHead(self.num_fc_input_features, 2 * num_keypoints)
-
-    @classmethod
-    def supervised_loss_names(cls, cfg) -> list[str]: return ['regression']
 
     def forward(self, images:torch.Tensor) -> torch.Tensor:
         "(B,3,H,W) normalised images -> (B,2K) keypoints in model pixels."
         return self.head(self.get_representations(images))
 
     def get_loss_inputs_labeled(self, batch:dict, with_keypoints:bool=True) -> dict:
+        "Predicted and labeled keypoints in frame pixels."
         pred = self.forward(batch['images'])
         return dict(keypoints_targ=model_to_frame(batch['keypoints'], batch['bbox'], self.image_size),
                     keypoints_pred=model_to_frame(pred, batch['bbox'], self.image_size))
 
     def predict_step(self, batch:dict, batch_idx:int=0):
+        "(keypoints (B,2K) in frame pixels, confidences (B,K) = 1: a regression model has no confidence)."
         images = batch['images'] if 'images' in batch else batch['frames']
         kp = model_to_frame(self.forward(images), batch['bbox'], self.image_size)
         return kp, torch.ones(kp.shape[0], kp.shape[1] // 2, device=kp.device)
 
+# %% ../../nbs/14_models.regression_tracker.ipynb #87bcfda6
+@patch(cls_method=True)
+def accepted_backbones(cls:RegressionTracker) -> list[str]:
+    "ConvNets only: the regression head reads pooled features."
+    return [b for b in BACKBONES if not is_vit(b)]
+
+@patch(cls_method=True)
+def supervised_loss_names(cls:RegressionTracker, cfg) -> list[str]:
+    "The `regression` loss (MSE in frame pixels)."
+    return ['regression']
+
 # %% ../../nbs/14_models.regression_tracker.ipynb #5aa568de
 @register_model('regression', semi_supervised=True)
+@delegates_to_base
 class SemiSupervisedRegressionTracker(SemiSupervisedTrackerMixin, RegressionTracker):
     "Regression tracker trained on labeled frames and unlabeled video (temporal and PCA losses)."
     def get_loss_inputs_unlabeled(self, batch:dict) -> dict:
+        "Keypoints of every frame: in the augmented model frame and mapped back to frame pixels."
         kp_aug = self.forward(batch['frames'])
         return dict(keypoints_pred_augmented=kp_aug, keypoints_pred=self.unlabeled_to_frame(kp_aug, batch))
