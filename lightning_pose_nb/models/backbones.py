@@ -163,7 +163,7 @@ def build_backbone(
     mode:str='heatmap', # 'heatmap': feature maps; 'regression': pooled to (B,F,1,1), ConvNets only
     image_size:int|None=None, # input side for `vitb_sam` (its position embeddings; default 1024); unused otherwise
     **timm_kwargs, # further keyword arguments for `timm.create_model`, overriding the spec's
-) -> tuple[nn.Module, int]:
+) -> tuple[nn.Module, int]: # (feature extractor, its feature channels F)
     "Build backbone `name` (a reference name); returns (feature extractor, feature channels)."
     spec = backbone_spec(name)
     if mode not in ('heatmap', 'regression'): raise ValueError(f"mode must be 'heatmap' or 'regression', not {mode!r}")
