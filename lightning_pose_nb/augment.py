@@ -9,6 +9,7 @@ import torch
 from torch import nn
 import kornia.augmentation as KA
 from kornia.geometry.transform import warp_affine
+from fastcore.basics import patch, patch_to
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'to_float_images', 'normalize_images', 'denormalize_images', 'affine_matrices',
@@ -18,25 +19,36 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'to_float_images', 'normalize_images
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-def to_float_images(images:torch.Tensor) -> torch.Tensor:
+def to_float_images(
+    images:torch.Tensor, # uint8 in [0,255] (converted, new tensor) or float (returned unchanged), any shape
+) -> torch.Tensor:
     "uint8 [0,255] -> float [0,1]; float input is returned as is."
     return images.float().div_(255.) if images.dtype == torch.uint8 else images
 
-def normalize_images(images:torch.Tensor) -> torch.Tensor:
+def normalize_images(
+    images:torch.Tensor, # (...,3,H,W) RGB, float in [0,1] or uint8 in [0,255]
+) -> torch.Tensor:
     "ImageNet normalisation of (...,3,H,W) images in [0,1] (uint8 accepted)."
     x = to_float_images(images)
     mean = torch.tensor(IMAGENET_MEAN, device=x.device, dtype=x.dtype).view(3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device, dtype=x.dtype).view(3, 1, 1)
     return (x - mean) / std
 
-def denormalize_images(images:torch.Tensor) -> torch.Tensor:
+def denormalize_images(
+    images:torch.Tensor, # (...,3,H,W) ImageNet-normalised RGB, as `normalize_images` returns
+) -> torch.Tensor:
+    "Undo `normalize_images`: (...,3,H,W) float RGB in [0,1] (clamped), e.g. for display."
     mean = torch.tensor(IMAGENET_MEAN, device=images.device).view(3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=images.device).view(3, 1, 1)
     return (images * std + mean).clamp(0, 1)
 
 # %% ../nbs/06_augment.ipynb #86d05199
-def affine_matrices(angle_deg:torch.Tensor, scale:torch.Tensor, translate:torch.Tensor,
-                    center:tuple[float,float]) -> torch.Tensor:
+def affine_matrices(
+    angle_deg:torch.Tensor, # (B,) rotation angles in degrees; positive turns clockwise on screen (y points down)
+    scale:torch.Tensor, # (B,2) x and y scale factors
+    translate:torch.Tensor, # (B,2) x, y shift in pixels, applied after rotation and scaling
+    center:tuple[float,float], # (x, y) pixel the rotation and scaling keep fixed
+) -> torch.Tensor:
     "(B,2,3) matrices: rotate by `angle_deg` and scale (B,2) about `center` (x,y), then translate (B,2) pixels."
     a = torch.deg2rad(angle_deg)
     cos, sin = torch.cos(a), torch.sin(a)
@@ -46,33 +58,37 @@ def affine_matrices(angle_deg:torch.Tensor, scale:torch.Tensor, translate:torch.
     t = c - A @ c + translate
     return torch.cat([A, t[..., None]], -1)
 
-def apply_affine(keypoints:torch.Tensor, M:torch.Tensor) -> torch.Tensor:
+# %% ../nbs/06_augment.ipynb #f8193dd4
+def apply_affine(
+    keypoints:torch.Tensor, # (B,K,2) x, y in pixels
+    M:torch.Tensor, # (B,2,3) per-image affines, or one (2,3) for all
+) -> torch.Tensor:
     "Map keypoints (B,K,2) through per-image matrices (B,2,3) (a single (2,3) is broadcast)."
     return keypoints @ M[..., :2].transpose(-1, -2) + M[..., None, :, 2]
 
-def compose_affine(outer:torch.Tensor, inner:torch.Tensor) -> torch.Tensor:
+def compose_affine(
+    outer:torch.Tensor, # (...,2,3) affine applied second
+    inner:torch.Tensor, # (...,2,3) affine applied first
+) -> torch.Tensor:
     "The (...,2,3) affine that applies `inner`, then `outer`."
     return torch.cat([outer[..., :2] @ inner[..., :2], outer[..., :2] @ inner[..., 2:] + outer[..., 2:]], -1)
 
-def invert_affine(M:torch.Tensor) -> torch.Tensor:
+def invert_affine(
+    M:torch.Tensor, # (...,2,3) invertible affines
+) -> torch.Tensor:
     "[A|t]^-1 = [A^-1 | -A^-1 t] for (...,2,3) matrices."
     Ai = torch.linalg.inv(M[..., :2])
     return torch.cat([Ai, -(Ai @ M[..., 2:])], -1)
 
 # %% ../nbs/06_augment.ipynb #d569a5c4
-def _repeat_params(params:dict, T:int) -> dict:
-    "kornia parameters drawn for B samples, repeated for each sample's T frames (sample-major)."
-    out = {}
-    for k, v in params.items():
-        if k == 'forward_input_shape': out[k] = torch.tensor([int(v[0]) * T, *v[1:].tolist()])
-        elif torch.is_tensor(v) and v.ndim >= 1: out[k] = v.repeat_interleave(T, 0)
-        else: out[k] = v
-    return out
-
 class BatchAugmenter(nn.Module):
     "Augments float (B,3,H,W) images in [0,1] and keypoints (B,K,2) together; returns the affines used."
-    def __init__(self, pipeline:str='dlc', image_size:tuple[int,int]=(256, 256), hflip:bool=False,
-                 keypoint_names:list[str]|None=None):
+    def __init__(self,
+        pipeline:str='dlc', # 'default' / 'none' (nothing), 'dlc', 'dlc-lr' or 'dlc-top-down' (see the table)
+        image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre and the blur size
+        hflip:bool=False, # also flip horizontally with p=0.5, swapping `*_left` / `*_right` keypoints
+        keypoint_names:list[str]|None=None, # K keypoint names; needed when `hflip`
+    ):
         super().__init__()
         if pipeline not in ('default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down'):
             raise ValueError(f"unknown augmentation pipeline {pipeline!r}; use default, dlc, dlc-lr or dlc-top-down")
@@ -92,66 +108,92 @@ class BatchAugmenter(nn.Module):
             m._non_persistent_buffers_set.update(m._buffers)
 
     @property
-    def active(self): return self.geometric or self.hflip
+    def active(self):
+        "Whether anything geometric (a `dlc*` pipeline or `hflip`) is drawn; if not, `forward` returns its inputs."
+        return self.geometric or self.hflip
 
-    @staticmethod
-    def _flip_permutation(names):
-        if not names: raise ValueError("imgaug_hflip needs keypoint names to swap *_left / *_right keypoints")
-        perm = list(range(len(names)))
-        for i, n in enumerate(names):
-            for a, b in (('_left', '_right'), ('_right', '_left')):
-                if n.endswith(a):
-                    partner = n[:-len(a)] + b
-                    if partner not in names:
-                        raise ValueError(f"imgaug_hflip: keypoint {n!r} has no partner {partner!r}")
-                    perm[i] = names.index(partner)
-        return torch.tensor(perm)
+# %% ../nbs/06_augment.ipynb #b948157a
+@patch_to(BatchAugmenter, static_method=True)
+def _flip_permutation(names):
+    if not names: raise ValueError("imgaug_hflip needs keypoint names to swap *_left / *_right keypoints")
+    perm = list(range(len(names)))
+    for i, n in enumerate(names):
+        for a, b in (('_left', '_right'), ('_right', '_left')):
+            if n.endswith(a):
+                partner = n[:-len(a)] + b
+                if partner not in names:
+                    raise ValueError(f"imgaug_hflip: keypoint {n!r} has no partner {partner!r}")
+                perm[i] = names.index(partner)
+    return torch.tensor(perm)
 
-    def sample_matrices(self, B:int, device=None) -> torch.Tensor:
-        "Random (B,2,3) affines for this pipeline (identity where nothing is drawn)."
-        H, W = self.image_size
-        angle = torch.zeros(B)
-        if self.geometric:
-            angle = torch.where(torch.rand(B) < 0.4, torch.empty(B).uniform_(-25, 25), angle)
-            if self.pipeline == 'dlc-lr': angle = angle + 180. * (torch.rand(B) < 0.5)
-            if self.pipeline == 'dlc-top-down': angle = angle + 90. * torch.randint(0, 4, (B,))
-        M = affine_matrices(angle, torch.ones(B, 2), torch.zeros(B, 2), ((W - 1) / 2, (H - 1) / 2))
-        if self.geometric:  # crop-and-pad: each side moves by U(-15%, 15%), then the frame is resized back
-            pad = torch.empty(B, 4).uniform_(-0.15, 0.15)  # left, right, top, bottom (negative = crop)
-            sx, sy = 1 / (1 + pad[:, 0] + pad[:, 1]), 1 / (1 + pad[:, 2] + pad[:, 3])
-            C = torch.zeros(B, 2, 3)
-            C[:, 0, 0], C[:, 1, 1], C[:, 0, 2], C[:, 1, 2] = sx, sy, pad[:, 0] * W * sx, pad[:, 2] * H * sy
-            C = torch.where((torch.rand(B) < 0.4)[:, None, None], C, torch.eye(2, 3).expand(B, 2, 3))
-            M = compose_affine(C, M)
-        if self.hflip:
-            flip = torch.rand(B) < 0.5
-            Fm = torch.tensor([[-1., 0., W - 1.], [0., 1., 0.]]).expand(B, 2, 3)
-            M = torch.where(flip[:, None, None], compose_affine(Fm, M), M)
-        return M.to(device)
+# %% ../nbs/06_augment.ipynb #d4935752
+@patch
+def sample_matrices(self:BatchAugmenter,
+    B:int, # batch size: one matrix per image
+    device=None, # where the matrices go (drawn on the CPU)
+) -> torch.Tensor:
+    "Random (B,2,3) affines for this pipeline (identity where nothing is drawn)."
+    H, W = self.image_size
+    angle = torch.zeros(B)
+    if self.geometric:
+        angle = torch.where(torch.rand(B) < 0.4, torch.empty(B).uniform_(-25, 25), angle)
+        if self.pipeline == 'dlc-lr': angle = angle + 180. * (torch.rand(B) < 0.5)
+        if self.pipeline == 'dlc-top-down': angle = angle + 90. * torch.randint(0, 4, (B,))
+    M = affine_matrices(angle, torch.ones(B, 2), torch.zeros(B, 2), ((W - 1) / 2, (H - 1) / 2))
+    if self.geometric:  # crop-and-pad: each side moves by U(-15%, 15%), then the frame is resized back
+        pad = torch.empty(B, 4).uniform_(-0.15, 0.15)  # left, right, top, bottom (negative = crop)
+        sx, sy = 1 / (1 + pad[:, 0] + pad[:, 1]), 1 / (1 + pad[:, 2] + pad[:, 3])
+        C = torch.zeros(B, 2, 3)
+        C[:, 0, 0], C[:, 1, 1], C[:, 0, 2], C[:, 1, 2] = sx, sy, pad[:, 0] * W * sx, pad[:, 2] * H * sy
+        C = torch.where((torch.rand(B) < 0.4)[:, None, None], C, torch.eye(2, 3).expand(B, 2, 3))
+        M = compose_affine(C, M)
+    if self.hflip:
+        flip = torch.rand(B) < 0.5
+        Fm = torch.tensor([[-1., 0., W - 1.], [0., 1., 0.]]).expand(B, 2, 3)
+        M = torch.where(flip[:, None, None], compose_affine(Fm, M), M)
+    return M.to(device)
 
-    def photometric_same(self, images:torch.Tensor) -> torch.Tensor:
-        "Photometric ops on (B,T,3,H,W): one draw per sample, applied to its T frames in one batched call per op."
-        B, T = images.shape[:2]
-        flat = images.reshape(B * T, *images.shape[2:])
-        for op in self.photometric:
-            params = op.forward_parameters(torch.Size((B, *images.shape[2:])))
-            flat = op(flat, params=_repeat_params(params, T))
-        return flat.reshape(images.shape)
+# %% ../nbs/06_augment.ipynb #915b71cd
+def _repeat_params(params:dict, T:int) -> dict:
+    "kornia parameters drawn for B samples, repeated for each sample's T frames (sample-major)."
+    out = {}
+    for k, v in params.items():
+        if k == 'forward_input_shape': out[k] = torch.tensor([int(v[0]) * T, *v[1:].tolist()])
+        elif torch.is_tensor(v) and v.ndim >= 1: out[k] = v.repeat_interleave(T, 0)
+        else: out[k] = v
+    return out
 
-    def forward(self, images:torch.Tensor, keypoints:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        "Images (B,3,H,W), or (B,T,3,H,W) context frames that all get the same augmentation."
-        B, (H, W) = images.shape[0], images.shape[-2:]
-        M = self.sample_matrices(B, images.device).to(images.dtype)
-        if not self.active: return images, keypoints, M
-        shape = images.shape
-        images = warp_affine(images.reshape(B, -1, H, W), M, dsize=(H, W), mode='bilinear', padding_mode='zeros',
-                             align_corners=True).reshape(shape)
-        kp = apply_affine(keypoints, M)
-        if self.hflip:
-            flipped = (M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]) < 0  # a reflection has det < 0
-            kp = torch.where(flipped[:, None, None], kp[:, self.flip_perm.to(kp.device)], kp)
-        outside = (kp[..., 0] < 0) | (kp[..., 0] > W - 1) | (kp[..., 1] < 0) | (kp[..., 1] > H - 1)
-        kp = torch.where(outside[..., None], torch.nan, kp)
-        if self.photometric is not None:
-            images = (self.photometric(images) if images.ndim == 4 else self.photometric_same(images)).clamp(0, 1)
-        return images, kp, M
+@patch
+def photometric_same(self:BatchAugmenter,
+    images:torch.Tensor, # (B,T,3,H,W) float in [0,1]: T frames per sample
+) -> torch.Tensor:
+    "Photometric ops on (B,T,3,H,W): one draw per sample, applied to its T frames in one batched call per op."
+    B, T = images.shape[:2]
+    flat = images.reshape(B * T, *images.shape[2:])
+    for op in self.photometric:
+        params = op.forward_parameters(torch.Size((B, *images.shape[2:])))
+        flat = op(flat, params=_repeat_params(params, T))
+    return flat.reshape(images.shape)
+
+# %% ../nbs/06_augment.ipynb #bca9ad94
+@patch
+def forward(self:BatchAugmenter,
+    images:torch.Tensor, # (B,3,H,W) float in [0,1], or (B,T,3,H,W) context frames
+    keypoints:torch.Tensor, # (B,K,2) x, y in image pixels; NaN where missing
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Images (B,3,H,W), or (B,T,3,H,W) context frames that all get the same augmentation."
+    B, (H, W) = images.shape[0], images.shape[-2:]
+    M = self.sample_matrices(B, images.device).to(images.dtype)
+    if not self.active: return images, keypoints, M
+    shape = images.shape
+    images = warp_affine(images.reshape(B, -1, H, W), M, dsize=(H, W), mode='bilinear', padding_mode='zeros',
+                         align_corners=True).reshape(shape)
+    kp = apply_affine(keypoints, M)
+    if self.hflip:
+        flipped = (M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]) < 0  # a reflection has det < 0
+        kp = torch.where(flipped[:, None, None], kp[:, self.flip_perm.to(kp.device)], kp)
+    outside = (kp[..., 0] < 0) | (kp[..., 0] > W - 1) | (kp[..., 1] < 0) | (kp[..., 1] > H - 1)
+    kp = torch.where(outside[..., None], torch.nan, kp)
+    if self.photometric is not None:
+        images = (self.photometric(images) if images.ndim == 4 else self.photometric_same(images)).clamp(0, 1)
+    return images, kp, M

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 import lightning.pytorch as pl
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['UnfreezeBackbone', 'AnnealWeight']
@@ -13,45 +14,82 @@ __all__ = ['UnfreezeBackbone', 'AnnealWeight']
 # %% ../nbs/20_callbacks.ipynb #7c6c78f4
 class UnfreezeBackbone(pl.Callback):
     "Thaw the backbone parameter group (group 0) gradually after `unfreeze_epoch` or `unfreeze_step`."
-    def __init__(self, unfreeze_epoch:int|None=None, unfreeze_step:int|None=None, initial_ratio:float=0.1,
-                 warm_up_ratio:float=1.5):
+    def __init__(self,
+        unfreeze_epoch:int|None=None, # epoch at which the backbone starts learning; give this or `unfreeze_step`
+        unfreeze_step:int|None=None, # global step at which the backbone starts learning, instead of an epoch
+        initial_ratio:float=0.1, # backbone rate at the thaw, as a fraction of the head's rate
+        warm_up_ratio:float=1.5, # factor the backbone rate grows by per epoch (or step) until it reaches the head's
+    ):
         if (unfreeze_epoch is None) == (unfreeze_step is None):
             raise ValueError("give exactly one of unfreeze_epoch / unfreeze_step")
         self.unfreeze_epoch, self.unfreeze_step = unfreeze_epoch, unfreeze_step
         self.initial_ratio, self.warm_up_ratio = initial_ratio, warm_up_ratio
         self.warmed_up, self._thaw_head_lr = False, None
 
-    def backbone_lr(self, progress:int, head_lr:float) -> float:
+    def backbone_lr(self,
+        progress:int, # current epoch (or global step, with `unfreeze_step`)
+        head_lr:float, # the head's current learning rate
+    ) -> float:
         "The backbone rate at `progress` (epoch or step) given the head's current rate."
         start = self.unfreeze_epoch if self.unfreeze_epoch is not None else self.unfreeze_step
         if progress < start: return 0.
         if self._thaw_head_lr is None: self._thaw_head_lr = head_lr
         return min(self._thaw_head_lr * self.initial_ratio * self.warm_up_ratio ** (progress - start), head_lr)
 
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        if self.warmed_up: return
-        opt = trainer.optimizers[0]
-        backbone, head = opt.param_groups[0], opt.param_groups[1]
-        progress = trainer.current_epoch if self.unfreeze_epoch is not None else trainer.global_step
-        lr = self.backbone_lr(progress, head['lr'])
-        backbone['lr'] = lr
-        pl_module.backbone.requires_grad_(lr > 0)
-        if lr >= head['lr']: self.warmed_up = True
+# %% ../nbs/20_callbacks.ipynb #45f3874d
+@patch
+def on_train_batch_start(self:UnfreezeBackbone,
+    trainer, # the `pl.Trainer`; its first optimizer has parameter groups (backbone, head)
+    pl_module, # the model being trained; must have a `backbone` module
+    batch, # the batch about to be trained on (unused)
+    batch_idx, # its index in the epoch (unused)
+):
+    "Before each batch until warmed up: set the backbone group's rate, and its gradients on only when it is above 0."
+    if self.warmed_up: return
+    opt = trainer.optimizers[0]
+    backbone, head = opt.param_groups[0], opt.param_groups[1]
+    progress = trainer.current_epoch if self.unfreeze_epoch is not None else trainer.global_step
+    lr = self.backbone_lr(progress, head['lr'])
+    backbone['lr'] = lr
+    pl_module.backbone.requires_grad_(lr > 0)
+    if lr >= head['lr']: self.warmed_up = True
 
 # %% ../nbs/20_callbacks.ipynb #016486ec
 class AnnealWeight(pl.Callback):
     "Linear warm-up of a model attribute (the unsupervised loss weight) over epochs."
-    def __init__(self, attr_name:str='total_unsupervised_importance', init_val:float=0., increase_factor:float=0.01,
-                 final_val:float=1., freeze_until_epoch:int=0):
+    def __init__(self,
+        attr_name:str='total_unsupervised_importance', # the model attribute that holds the weight
+        init_val:float=0., # the weight at train start and up to `freeze_until_epoch`
+        increase_factor:float=0.01, # added to the weight per epoch after `freeze_until_epoch`
+        final_val:float=1., # the weight's cap
+        freeze_until_epoch:int=0, # the last epoch at `init_val`
+    ):
         self.attr_name, self.init_val, self.increase_factor = attr_name, init_val, increase_factor
         self.final_val, self.freeze_until_epoch = final_val, freeze_until_epoch
 
-    def value(self, epoch:int) -> float:
+    def value(self,
+        epoch:int, # the current epoch (0-based)
+    ) -> float:
+        "The weight at `epoch`: `init_val` up to `freeze_until_epoch`, then growing linearly up to `final_val`."
         if epoch <= self.freeze_until_epoch: return self.init_val
         return min(self.init_val + (epoch - self.freeze_until_epoch) * self.increase_factor, self.final_val)
 
     def _set(self, pl_module, v):
         setattr(pl_module, self.attr_name, torch.tensor(float(v), device=pl_module.device))
 
-    def on_train_start(self, trainer, pl_module): self._set(pl_module, self.init_val)
-    def on_train_epoch_start(self, trainer, pl_module): self._set(pl_module, self.value(trainer.current_epoch))
+# %% ../nbs/20_callbacks.ipynb #f1b36702
+@patch
+def on_train_start(self:AnnealWeight,
+    trainer, # the `pl.Trainer` (unused)
+    pl_module, # the model; its attribute `attr_name` is set
+):
+    "Set the model's weight to `init_val`."
+    self._set(pl_module, self.init_val)
+
+@patch
+def on_train_epoch_start(self:AnnealWeight,
+    trainer, # the `pl.Trainer`; its `current_epoch` picks the value
+    pl_module, # the model; its attribute `attr_name` is set
+):
+    "Set the model's weight to `value(trainer.current_epoch)`."
+    self._set(pl_module, self.value(trainer.current_epoch))

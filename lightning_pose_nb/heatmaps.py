@@ -12,8 +12,13 @@ import torch.nn.functional as F
 __all__ = ['render_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'soft_argmax']
 
 # %% ../nbs/02_heatmaps.ipynb #04a1824a
-def render_heatmaps(keypoints:torch.Tensor, image_size:tuple[int,int], heatmap_size:tuple[int,int],
-                    sigma:float=1.25, uniform_for_missing:bool|torch.Tensor=False) -> torch.Tensor:
+def render_heatmaps(
+    keypoints:torch.Tensor, # (B,K,2) x, y in model-input pixels; NaN where missing
+    image_size:tuple[int,int], # (H, W) of the model input
+    heatmap_size:tuple[int,int], # (h, w) of the heatmaps, e.g. (H/4, W/4)
+    sigma:float=1.25, # Gaussian standard deviation, in heatmap pixels
+    uniform_for_missing:bool|torch.Tensor=False, # True, or a (B,K) bool mask: missing keypoints get 1/(h*w) everywhere
+) -> torch.Tensor:
     "Gaussian targets (B,K,h,w) for keypoints (B,K,2) in model pixels; missing -> zeros, or uniform where `uniform_for_missing` (bool or (B,K) mask)."
     (H, W), (h, w) = image_size, heatmap_size
     kp = keypoints.float()
@@ -31,7 +36,10 @@ def render_heatmaps(keypoints:torch.Tensor, image_size:tuple[int,int], heatmap_s
     return torch.where(valid[..., None, None], maps, fill[..., None, None])
 
 # %% ../nbs/02_heatmaps.ipynb #dad2cc08
-def spatial_softmax(logits:torch.Tensor, temperature:float=1.) -> torch.Tensor:
+def spatial_softmax(
+    logits:torch.Tensor, # (..., h, w) scores; NaN counts as -inf
+    temperature:float=1., # multiplies the logits: larger is sharper
+) -> torch.Tensor:
     "Softmax over the last two dims of (..., h, w) of `logits * temperature`, NaN-safe."
     shape = logits.shape
     z = (logits * temperature).flatten(-2)
@@ -58,15 +66,23 @@ def _upsample_matrix(n:int, downsample_factor:int, device, dtype) -> torch.Tenso
         _UPSAMPLE_CACHE[key] = x.reshape(n, -1).T.contiguous().to(device=device, dtype=dtype)
     return _UPSAMPLE_CACHE[key]
 
-def upsample_heatmaps(heatmaps:torch.Tensor, downsample_factor:int) -> torch.Tensor:
+def upsample_heatmaps(
+    heatmaps:torch.Tensor, # (B,C,h,w) heatmaps
+    downsample_factor:int, # number of x2 steps: the result is (B,C,h*2^ds,w*2^ds)
+) -> torch.Tensor:
     "Upsample (B,C,h,w) by `2**downsample_factor`: bicubic x2 then a 5x5 binomial blur, repeated."
     h, w = heatmaps.shape[-2:]
     Uy = _upsample_matrix(h, downsample_factor, heatmaps.device, heatmaps.dtype)
     Ux = _upsample_matrix(w, downsample_factor, heatmaps.device, heatmaps.dtype)
     return Uy @ heatmaps @ Ux.T  # both steps are linear and separable: two small matmuls
 
-def soft_argmax(heatmaps:torch.Tensor, downsample_factor:int=2, temperature:float=1000.,
-                window:int=2) -> tuple[torch.Tensor, torch.Tensor]:
+# %% ../nbs/02_heatmaps.ipynb #2eefe35e
+def soft_argmax(
+    heatmaps:torch.Tensor, # (B,C,h,w) heatmaps at 1/2^ds of the input size
+    downsample_factor:int=2, # ds: the heatmaps are upsampled 2^ds times to the input size
+    temperature:float=1000., # multiplies the upsampled heatmaps before the spatial softmax
+    window:int=2, # confidence = softmax mass within this many input pixels of the prediction
+) -> tuple[torch.Tensor, torch.Tensor]:
     "Sub-pixel keypoints (B,2C) in input pixels and confidences (B,C) in [0,1] from heatmaps (B,C,h,w)."
     B, C = heatmaps.shape[:2]
     up = upsample_heatmaps(heatmaps, downsample_factor)

@@ -20,19 +20,23 @@ from ..core import atomic_write
 @dataclass
 class KeypointTable:
     "Keypoints of N frames: `index` (image paths or frame numbers), `keypoints` (N,K,2) with NaN for missing."
-    index: list
-    keypoints: np.ndarray
-    names: list[str]
+    index: list  # N row labels: image paths (relative to the data folder) or frame numbers
+    keypoints: np.ndarray  # (N,K,2) float32 x, y in frame pixels; NaN where a keypoint is missing
+    names: list[str]  # K keypoint (bodypart) names, in column order
     likelihoods: np.ndarray|None = None  # (N,K), present in prediction files
-    scorer: str = 'scorer'
+    scorer: str = 'scorer'  # the first header row's value (the scorer) of the keypoint columns
     extra: dict = field(default_factory=dict)  # other columns, e.g. `set`
 
     def __len__(self): return len(self.index)
     @property
-    def num_keypoints(self): return len(self.names)
+    def num_keypoints(self):
+        "The number of keypoints K."
+        return len(self.names)
 
 # %% ../../nbs/01_data.csv.ipynb #62fb885a
-def read_keypoint_csv(path:str|Path) -> KeypointTable:
+def read_keypoint_csv(
+    path:str|Path, # DLC-style CSV: 3 header rows (scorer, bodyparts, coords), first column = image path or frame
+) -> KeypointTable:
     "Read a DLC-style CSV (scorer/bodyparts/coords header rows, first column = image path or frame)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"labels file not found: {path}")
@@ -68,8 +72,15 @@ def read_keypoint_csv(path:str|Path) -> KeypointTable:
     return KeypointTable(list(df.index), np.stack(xy, 1), names, likelihoods, scorer, extra)
 
 # %% ../../nbs/01_data.csv.ipynb #ca185606
-def write_keypoint_csv(path:str|Path, index:Sequence, keypoints:np.ndarray, names:Sequence[str],
-                       likelihoods:np.ndarray|None=None, scorer:str='lightning_pose_nb', extra:dict|None=None):
+def write_keypoint_csv(
+    path:str|Path, # destination CSV; its folder is created, the file is replaced only once fully written
+    index:Sequence, # N row labels: image paths or frame numbers
+    keypoints:np.ndarray, # (N,K,2) x, y in frame pixels; NaN is written as an empty cell
+    names:Sequence[str], # K keypoint names, the bodyparts header row
+    likelihoods:np.ndarray|None=None, # (N,K) confidences in [0,1], written as `likelihood` columns; None: x, y only
+    scorer:str='lightning_pose_nb', # value of the scorer header row
+    extra:dict|None=None, # column name -> N values, written after the keypoints (e.g. `set`)
+):
     "Write (N,K,2) keypoints (+ (N,K) likelihoods and extra columns) as a DLC-style CSV, atomically."
     keypoints = np.asarray(keypoints, np.float64)
     N, K = keypoints.shape[:2]

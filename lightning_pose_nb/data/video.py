@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import torch
 from torch.utils.data import IterableDataset, DataLoader
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['VIDEO_SUFFIXES', 'VideoError', 'list_videos', 'open_video', 'video_info', 'iter_frames', 'VideoFrames',
@@ -24,20 +25,28 @@ VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.m4v')
 class VideoError(ValueError):
     "A video file cannot be opened or decoded."
 
-def list_videos(path:str|Path) -> list[Path]:
+def list_videos(
+    path:str|Path, # a video file, or a folder of videos (files with a suffix in `VIDEO_SUFFIXES`)
+) -> list[Path]:
     "A video file itself, or the videos in a folder (sorted)."
     path = Path(path)
     if path.is_file(): return [path]
     if not path.is_dir(): raise FileNotFoundError(f"no video or folder at {path}")
     return sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
 
-def open_video(path:str|Path) -> cv2.VideoCapture:
+# %% ../../nbs/04_data.video.ipynb #aa2200be
+def open_video(
+    path:str|Path, # video file
+) -> cv2.VideoCapture:
+    "An opened `cv2.VideoCapture` of `path`; raises `VideoError` if OpenCV cannot open it."
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise VideoError(f"cannot open video {path}: missing, corrupt or an unsupported codec")
     return cap
 
-def video_info(path:str|Path) -> dict:
+def video_info(
+    path:str|Path, # video file
+) -> dict:
     "Frame count, fps and frame size (h, w) read from the container."
     cap = open_video(path)
     try:
@@ -48,7 +57,10 @@ def video_info(path:str|Path) -> dict:
     if n <= 0 or info['height'] <= 0: raise VideoError(f"video {path} holds no decodable frames")
     return info
 
-def iter_frames(path:str|Path) -> Iterator[np.ndarray]:
+# %% ../../nbs/04_data.video.ipynb #cae29630
+def iter_frames(
+    path:str|Path, # video file
+) -> Iterator[np.ndarray]:
     "RGB uint8 (h,w,3) frames of a video, in order."
     cap = open_video(path)
     try:
@@ -61,7 +73,10 @@ def iter_frames(path:str|Path) -> Iterator[np.ndarray]:
 # %% ../../nbs/04_data.video.ipynb #77218be5
 class VideoFrames(IterableDataset):
     "Frames of one video, resized to `image_size`, as dicts with `images` (3,H,W) uint8, `frame_idx`, `bbox`."
-    def __init__(self, path:str|Path, image_size:tuple[int,int]):
+    def __init__(self,
+        path:str|Path, # video file
+        image_size:tuple[int,int], # (H, W) the frames are resized to (the model input size)
+    ):
         self.path, self.image_size = Path(path), tuple(image_size)
         self.info = video_info(self.path)
 
@@ -73,7 +88,13 @@ class VideoFrames(IterableDataset):
             img = torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
             yield {'images': img, 'frame_idx': torch.tensor(i), 'bbox': bbox}
 
-def video_dataloader(path:str|Path, image_size:tuple[int,int], batch_size:int=32, num_workers:int=1) -> DataLoader:
+# %% ../../nbs/04_data.video.ipynb #b6eb472c
+def video_dataloader(
+    path:str|Path, # video file
+    image_size:tuple[int,int], # (H, W) the frames are resized to
+    batch_size:int=32, # frames per batch
+    num_workers:int=1, # 0 decodes in the main process; more than 1 is capped at 1
+) -> DataLoader:
     "Ordered batches of a video's frames; one worker decodes ahead while the model computes."
     return DataLoader(VideoFrames(path, image_size), batch_size=batch_size, num_workers=min(num_workers, 1),
                       pin_memory=torch.cuda.is_available())
@@ -81,18 +102,17 @@ def video_dataloader(path:str|Path, image_size:tuple[int,int], batch_size:int=32
 # %% ../../nbs/04_data.video.ipynb #af1a85b5
 class ContextVideoChunks(IterableDataset):
     "Chunks (chunk+4,3,H,W) of a video, overlapping by 4, ends padded with repeated frames; `frame_idx` = centre frames."
-    def __init__(self, path:str|Path, image_size:tuple[int,int], chunk:int=64, radius:int=2):
+    def __init__(self,
+        path:str|Path, # video file
+        image_size:tuple[int,int], # (H, W) the frames are resized to
+        chunk:int=64, # centre frames per chunk (the last chunk may hold fewer)
+        radius:int=2, # context frames on each side of a centre frame
+    ):
         if chunk < 1: raise ValueError(f"chunk must be positive, got {chunk}")
         self.path, self.image_size, self.chunk, self.radius = Path(path), tuple(image_size), chunk, radius
         self.info = video_info(self.path)
 
     is_multiview = False
-    def _frames(self):
-        for frame in iter_frames(self.path):
-            yield torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
-
-    def bbox(self) -> torch.Tensor: return torch.tensor([0., 0., self.info['height'], self.info['width']])
-
     def __iter__(self):
         r, size = self.radius, self.chunk + 2 * self.radius
         bbox = self.bbox()
@@ -113,6 +133,23 @@ class ContextVideoChunks(IterableDataset):
         buf += [last] * r
         if len(buf) > 2 * r: yield emit(buf)
 
-def context_video_dataloader(path:str|Path, image_size:tuple[int,int], chunk:int=64, num_workers:int=1) -> DataLoader:
+# %% ../../nbs/04_data.video.ipynb #42e41420
+@patch
+def _frames(self:ContextVideoChunks):
+    for frame in iter_frames(self.path):
+        yield torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
+
+@patch
+def bbox(self:ContextVideoChunks) -> torch.Tensor:
+    "(4,) box `[0, 0, frame height, frame width]`: the whole frame, to map predictions back to frame pixels."
+    return torch.tensor([0., 0., self.info['height'], self.info['width']])
+
+# %% ../../nbs/04_data.video.ipynb #f097b9a6
+def context_video_dataloader(
+    path:str|Path, # video file
+    image_size:tuple[int,int], # (H, W) the frames are resized to
+    chunk:int=64, # centre frames per chunk
+    num_workers:int=1, # 0 decodes in the main process; more than 1 is capped at 1
+) -> DataLoader:
     "Ordered overlapping chunks of a video for the context model; one worker decodes ahead."
     return DataLoader(ContextVideoChunks(path, image_size, chunk), batch_size=None, num_workers=min(num_workers, 1))

@@ -19,15 +19,20 @@ __all__ = ['BACKBONES', 'BackboneSpec', 'register_backbone', 'backbone_spec', 'i
 # %% ../../nbs/10_models.backbones.ipynb #9e9254ad
 @dataclass(frozen=True)
 class BackboneSpec:
-    timm_name: str
-    num_features: int
-    stride: int
+    "How to build one backbone: its timm architecture, feature channels, stride and family."
+    timm_name: str  # architecture name for `timm.create_model`
+    num_features: int  # F, the channels of the feature map
+    stride: int  # input pixels per feature-map pixel: 32 (ConvNets) or 16 (ViTs)
     family: str  # 'resnet' | 'efficientnet' | 'vit' | 'sam'
     timm_kwargs: tuple = ()  # extra (key, value) pairs for timm.create_model
 
+# %% ../../nbs/10_models.backbones.ipynb #59b5a418
 BACKBONES: dict[str, BackboneSpec] = {}
 
-def register_backbone(name:str, spec:BackboneSpec):
+def register_backbone(
+    name:str, # the name configs use (`model.backbone`)
+    spec:BackboneSpec, # how to build it
+) -> BackboneSpec:
     "Add (or re-add, idempotently) a backbone under a reference name."
     BACKBONES[name] = spec
     return spec
@@ -43,46 +48,72 @@ register_backbone('vitb_dino', BackboneSpec('vit_base_patch16_224', 768, 16, 'vi
 register_backbone('vitb_imagenet', BackboneSpec('vit_base_patch16_224', 768, 16, 'vit', _DYN))
 register_backbone('vitb_sam', BackboneSpec('samvit_base_patch16', 768, 16, 'sam'))
 
-def backbone_spec(name:str) -> BackboneSpec:
+# %% ../../nbs/10_models.backbones.ipynb #5133330a
+def backbone_spec(
+    name:str, # a registered backbone name, e.g. 'resnet50'
+) -> BackboneSpec:
+    "The registered spec of backbone `name`; a `ValueError` listing the valid names if there is none."
     if name not in BACKBONES:
         raise ValueError(f"{name!r} is not a valid backbone; valid backbones: {', '.join(BACKBONES)}")
     return BACKBONES[name]
 
-def is_vit(name:str) -> bool: return backbone_spec(name).family in ('vit', 'sam')
+def is_vit(
+    name:str, # a registered backbone name
+) -> bool:
+    "Whether backbone `name` is a transformer (family 'vit' or 'sam'), which needs square inputs."
+    return backbone_spec(name).family in ('vit', 'sam')
 
 # %% ../../nbs/10_models.backbones.ipynb #273b74d5
 class TimmFeatures(nn.Module):
     "A timm ConvNet used as a feature extractor: `forward_features`, optionally average-pooled."
-    def __init__(self, model:nn.Module, pool:bool=False):
+    def __init__(self,
+        model:nn.Module, # a timm ConvNet (with `forward_features`)
+        pool:bool=False, # average-pool the map to (B,F,1,1), for the regression head
+    ):
         super().__init__()
         self.model, self.pool = model, pool
-    def forward(self, x):
+    def forward(self,
+        x, # (B,3,H,W) normalised images
+    ):
+        "Features (B,F,ceil(H/32),ceil(W/32)), or (B,F,1,1) when pooled."
         f = self.model.forward_features(x)
         return f.mean((-2, -1), keepdim=True) if self.pool else f
 
+# %% ../../nbs/10_models.backbones.ipynb #49963a1e
 def _check_square(x, name):
     if x.shape[-1] != x.shape[-2]:
         raise ValueError(f"{name} needs a square input, got {tuple(x.shape[-2:])}: set data.image_resize_dims height == width")
 
 class ViTFeatures(nn.Module):
     "A timm ViT as a feature map: patch tokens (no class token) as (B,D,H/16,W/16)."
-    def __init__(self, model:nn.Module):
+    def __init__(self,
+        model:nn.Module, # a timm ViT with patch size 16, built with `dynamic_img_size=True`
+    ):
         super().__init__()
         self.model = model
-    def forward(self, x):
+    def forward(self,
+        x, # (B,3,H,H) normalised images; square, H a multiple of 16
+    ):
+        "Patch-token features (B,D,H/16,H/16)."
         _check_square(x, 'a ViT backbone')
         tokens = self.model.forward_features(x)[:, self.model.num_prefix_tokens:]
         B, P, D = tokens.shape
         side = x.shape[-1] // 16
         return tokens.transpose(1, 2).reshape(B, D, side, P // side)
 
+# %% ../../nbs/10_models.backbones.ipynb #9802f44f
 class SAMFeatures(nn.Module):
     "SAM's ViT-B image encoder without its neck: (B,768,H/16,W/16)."
-    def __init__(self, model:nn.Module):
+    def __init__(self,
+        model:nn.Module, # timm's `samvit_base_patch16`; its neck is replaced by an identity
+    ):
         super().__init__()
         model.neck = nn.Identity()  # the reference drops the neck; no unused parameters
         self.model = model
-    def forward(self, x):
+    def forward(self,
+        x, # (B,3,H,H) normalised images; square, H a multiple of 16
+    ):
+        "Encoder features (B,768,H/16,H/16)."
         _check_square(x, 'vitb_sam')
         m = self.model
         t = m.patch_embed(x)  # (B,h,w,D)
@@ -101,7 +132,11 @@ def _strip_prefixes(sd:dict, target:set) -> dict:
         out[key if key in target else k] = v
     return out
 
-def load_backbone_weights(model:nn.Module, path:str|Path) -> dict:
+# %% ../../nbs/10_models.backbones.ipynb #b12ce5e2
+def load_backbone_weights(
+    model:nn.Module, # the timm model inside a feature extractor (`extractor.model`)
+    path:str|Path, # local `.pth` / `.ckpt` / `.safetensors`: a state dict, or one under `state_dict` / `model`
+) -> dict:
     "Load a local weights file into `model` (timm's reader); returns and warns about the keys that did not fit."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"backbone weights file not found: {path}")
@@ -122,8 +157,13 @@ def load_backbone_weights(model:nn.Module, path:str|Path) -> dict:
     return report
 
 # %% ../../nbs/10_models.backbones.ipynb #413cfde9
-def build_backbone(name:str, pretrained:bool|str|Path=False, mode:str='heatmap', image_size:int|None=None,
-                   **timm_kwargs) -> tuple[nn.Module, int]:
+def build_backbone(
+    name:str, # a reference backbone name, a key of `BACKBONES`
+    pretrained:bool|str|Path=False, # False (random init) or the path of a local weights file; True is refused
+    mode:str='heatmap', # 'heatmap': feature maps; 'regression': pooled to (B,F,1,1), ConvNets only
+    image_size:int|None=None, # input side for `vitb_sam` (its position embeddings; default 1024); unused otherwise
+    **timm_kwargs, # further keyword arguments for `timm.create_model`, overriding the spec's
+) -> tuple[nn.Module, int]: # (feature extractor, its feature channels F)
     "Build backbone `name` (a reference name); returns (feature extractor, feature channels)."
     spec = backbone_spec(name)
     if mode not in ('heatmap', 'regression'): raise ValueError(f"mode must be 'heatmap' or 'regression', not {mode!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['make_upsampling_layers', 'HeatmapHead', 'LinearRegressionHead', 'UpsamplingCRNN', 'HeatmapMHCRNNHead']
@@ -16,7 +17,12 @@ from ..heatmaps import spatial_softmax, soft_argmax
 from .backbones import backbone_spec
 
 # %% ../../nbs/11_models.heads.ipynb #58222a81
-def make_upsampling_layers(in_channels:int, out_channels:int, n_layers:int, deconv_out_channels:int|None=None) -> nn.Sequential:
+def make_upsampling_layers(
+    in_channels:int, # F, the backbone's feature channels (a multiple of 4)
+    out_channels:int, # K, one heatmap per keypoint
+    n_layers:int, # number of x2 transposed convolutions; 0 ends with a 1x1 convolution instead
+    deconv_out_channels:int|None=None, # channels between the transposed convolutions (None: `out_channels`)
+) -> nn.Sequential:
     "PixelShuffle(2) + `n_layers` ConvTranspose2d(k3,s2,p1,op1): in/4 -> mid ... -> out channels."
     mid = deconv_out_channels or out_channels
     layers, c = [nn.PixelShuffle(2)], in_channels // 4
@@ -30,8 +36,15 @@ def make_upsampling_layers(in_channels:int, out_channels:int, n_layers:int, deco
 # %% ../../nbs/11_models.heads.ipynb #d70c983f
 class HeatmapHead(nn.Module):
     "Features -> per-keypoint heatmaps at 1/2^ds of the input size."
-    def __init__(self, backbone_arch:str, in_channels:int, out_channels:int, deconv_out_channels:int|None=None,
-                 downsample_factor:int=2, final_softmax:bool=True, temperature:float=1000.):
+    def __init__(self,
+        backbone_arch:str, # backbone name; its stride sets the number of upsampling layers
+        in_channels:int, # F, the backbone's feature channels
+        out_channels:int, # K, one heatmap per keypoint
+        deconv_out_channels:int|None=None, # channels between the transposed convolutions (None: K)
+        downsample_factor:int=2, # ds: heatmaps are 1/2^ds of the input size
+        final_softmax:bool=True, # spatial softmax (maps sum to 1); False returns the raw logits
+        temperature:float=1000., # softmax temperature of `run_subpixelmaxima` (multiplies the maps)
+    ):
         super().__init__()
         stride = backbone_spec(backbone_arch).stride
         self.n_layers = int(math.log2(stride)) - downsample_factor - 1
@@ -43,28 +56,46 @@ class HeatmapHead(nn.Module):
             if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d)):
                 nn.init.xavier_uniform_(m.weight, gain=0.01); nn.init.zeros_(m.bias)
 
-    def forward(self, features:torch.Tensor) -> torch.Tensor:
+    def forward(self,
+        features:torch.Tensor, # (B,F,H/stride,W/stride) backbone features
+    ) -> torch.Tensor:
+        "Heatmaps (B,K,H/2^ds,W/2^ds): each sums to 1 if `final_softmax`, else logits."
         x = self.upsampling_layers(features)
         return spatial_softmax(x) if self.final_softmax else x
 
-    def run_subpixelmaxima(self, heatmaps:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Keypoints (B,2K) in input pixels and confidences (B,K)."
-        return soft_argmax(heatmaps, self.downsample_factor, self.temperature)
+# %% ../../nbs/11_models.heads.ipynb #fb1fb916
+@patch
+def run_subpixelmaxima(self:HeatmapHead,
+    heatmaps:torch.Tensor, # (B,K,h,w) heatmaps at 1/2^ds of the input size, as `forward` returns them
+) -> tuple[torch.Tensor, torch.Tensor]:
+    "Keypoints (B,2K) in input pixels and confidences (B,K)."
+    return soft_argmax(heatmaps, self.downsample_factor, self.temperature)
 
 # %% ../../nbs/11_models.heads.ipynb #a56970bb
 class LinearRegressionHead(nn.Module):
     "Flatten pooled features and map them linearly to `num_targets` coordinates."
-    def __init__(self, in_channels:int, num_targets:int):
+    def __init__(self,
+        in_channels:int, # F, channels of the pooled (B,F,1,1) features
+        num_targets:int, # outputs: 2K, an x and a y per keypoint
+    ):
         super().__init__()
         self.linear_layer = nn.Linear(in_channels, num_targets)
-    def forward(self, features:torch.Tensor) -> torch.Tensor: return self.linear_layer(features.flatten(1))
+    def forward(self,
+        features:torch.Tensor, # (B,F,1,1) pooled backbone features
+    ) -> torch.Tensor:
+        "Coordinates (B,num_targets)."
+        return self.linear_layer(features.flatten(1))
 
 # %% ../../nbs/11_models.heads.ipynb #5b8cf48a
 def _convt(c_in, c_out): return nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=1)
 
 class UpsamplingCRNN(nn.Module):
     "Bidirectional linear recurrence over T frames of features -> one heatmap per keypoint."
-    def __init__(self, num_filters_for_upsampling:int, num_keypoints:int, upsampling_factor:int=2):
+    def __init__(self,
+        num_filters_for_upsampling:int, # F, the backbone's feature channels (a multiple of 4)
+        num_keypoints:int, # K, one heatmap per keypoint
+        upsampling_factor:int=2, # 2: one more x2 transposed convolution (`W_pre`) for stride-32 backbones; 1: none
+    ):
         super().__init__()
         K, c = num_keypoints, num_filters_for_upsampling // 4
         self.upsampling_factor = upsampling_factor
@@ -76,23 +107,34 @@ class UpsamplingCRNN(nn.Module):
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)): nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)
 
-    def forward(self, features:torch.Tensor) -> torch.Tensor:
-        "(B,F,h',w',T) -> heatmaps (B,K,h,w) that sum to 1."
-        B, T = features.shape[0], features.shape[-1]
-        x = self.pixel_shuffle(features.permute(0, 4, 1, 2, 3).flatten(0, 1))  # (B*T, F/4, 2h', 2w')
-        if self.W_pre is not None: x = self.W_pre(x)
-        xf, xb = self.W_f(x), self.W_b(x)
-        xf, xb = xf.reshape(B, T, *xf.shape[1:]), xb.reshape(B, T, *xb.shape[1:])
-        hf, hb = xf[:, 0], xb[:, T - 1]
-        for t in range(1, T):
-            hf = xf[:, t] + self.H_f(hf)
-            hb = xb[:, T - 1 - t] + self.H_b(hb)
-        return spatial_softmax((hf + hb) / 2)
+# %% ../../nbs/11_models.heads.ipynb #d848789b
+@patch
+def forward(self:UpsamplingCRNN,
+    features:torch.Tensor, # (B,F,h',w',T) backbone features of T consecutive frames
+) -> torch.Tensor:
+    "(B,F,h',w',T) -> heatmaps (B,K,h,w) that sum to 1."
+    B, T = features.shape[0], features.shape[-1]
+    x = self.pixel_shuffle(features.permute(0, 4, 1, 2, 3).flatten(0, 1))  # (B*T, F/4, 2h', 2w')
+    if self.W_pre is not None: x = self.W_pre(x)
+    xf, xb = self.W_f(x), self.W_b(x)
+    xf, xb = xf.reshape(B, T, *xf.shape[1:]), xb.reshape(B, T, *xb.shape[1:])
+    hf, hb = xf[:, 0], xb[:, T - 1]
+    for t in range(1, T):
+        hf = xf[:, t] + self.H_f(hf)
+        hb = xb[:, T - 1 - t] + self.H_b(hb)
+    return spatial_softmax((hf + hb) / 2)
 
+# %% ../../nbs/11_models.heads.ipynb #b052d4d8
 class HeatmapMHCRNNHead(nn.Module):
     "Single-frame head on the centre frame + bidirectional CRNN over 5 frames; returns both heatmaps."
-    def __init__(self, backbone_arch:str, in_channels:int, out_channels:int, deconv_out_channels:int|None=None,
-                 downsample_factor:int=2, upsampling_factor:int|None=None):
+    def __init__(self,
+        backbone_arch:str, # backbone name (stride 16 or 32)
+        in_channels:int, # F, the backbone's feature channels
+        out_channels:int, # K, one heatmap per keypoint
+        deconv_out_channels:int|None=None, # the single-frame head's channels between transposed convolutions
+        downsample_factor:int=2, # ds; only 2 is supported
+        upsampling_factor:int|None=None, # the CRNN's: 2 (`W_pre`) or 1; None: 1 for stride 16, else 2
+    ):
         super().__init__()
         if downsample_factor != 2:
             raise NotImplementedError(f"the context head supports downsample_factor 2 only, not {downsample_factor}")
@@ -101,8 +143,14 @@ class HeatmapMHCRNNHead(nn.Module):
         self.head_sf = HeatmapHead(backbone_arch, in_channels, out_channels, deconv_out_channels, downsample_factor)
         self.head_mf = UpsamplingCRNN(in_channels, out_channels, upsampling_factor)
 
-    def forward(self, features:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self,
+        features:torch.Tensor, # (B,F,h',w',T) features of T=5 consecutive frames; the centre one is the target
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         "(B,F,h',w',5) -> (single-frame, multi-frame) heatmaps, each (B,K,h,w)."
         return self.head_sf(features[..., features.shape[-1] // 2]), self.head_mf(features)
 
-    def run_subpixelmaxima(self, heatmaps): return self.head_sf.run_subpixelmaxima(heatmaps)
+    def run_subpixelmaxima(self,
+        heatmaps, # (B,K,h,w) heatmaps of either branch
+    ):
+        "Keypoints (B,2K) in input pixels and confidences (B,K), decoded by the single-frame head."
+        return self.head_sf.run_subpixelmaxima(heatmaps)
