@@ -215,6 +215,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                                 'lightning_pose_nb/data/unlabeled.py'),
                                                   'lightning_pose_nb.data.unlabeled.VideoSequences.__len__': ( 'data.unlabeled.html#videosequences.__len__',
                                                                                                                'lightning_pose_nb/data/unlabeled.py'),
+                                                  'lightning_pose_nb.data.unlabeled.VideoSequences._sequences': ( 'data.unlabeled.html#videosequences._sequences',
+                                                                                                                  'lightning_pose_nb/data/unlabeled.py'),
                                                   'lightning_pose_nb.data.unlabeled.VideoSequences.bbox': ( 'data.unlabeled.html#videosequences.bbox',
                                                                                                             'lightning_pose_nb/data/unlabeled.py'),
                                                   'lightning_pose_nb.data.unlabeled.VideoSequences.num_views': ( 'data.unlabeled.html#videosequences.num_views',

@@ -187,6 +187,7 @@ def default_accelerator() -> str:
     return 'gpu' if torch.cuda.is_available() else 'cpu'
 
 def default_device() -> torch.device:
+    "`cuda` when CUDA is available, else `cpu`."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def in_test() -> bool:

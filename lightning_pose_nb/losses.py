@@ -26,7 +26,9 @@ class Loss(nn.Module):
         self.register_buffer('epsilon', torch.as_tensor(epsilon if epsilon is not None else 0., dtype=torch.float32), persistent=False)
 
     @property
-    def weight(self) -> float: return 1. / (2. * math.exp(self.log_weight))
+    def weight(self) -> float:
+        "The multiplier `1 / (2 exp(log_weight))`."
+        return 1. / (2. * math.exp(self.log_weight))
 
     def rectify(self, x:torch.Tensor) -> torch.Tensor:
         "Epsilon-insensitive: `relu(x - eps)` (eps broadcast over the last, keypoint, axis)."
@@ -37,6 +39,7 @@ class Loss(nn.Module):
         raise NotImplementedError
 
     def forward(self, stage:str|None=None, **inputs) -> tuple[torch.Tensor, list[dict]]:
+        "(value, logs): `compute` on the inputs it takes; logs named `<stage>_<name>_loss` and `<name>_weight`."
         params = self.compute_params()
         value = self.compute(**{k: v for k, v in inputs.items() if k in params})
         prefix = f'{stage}_' if stage else ''
@@ -89,6 +92,7 @@ def loss_names(kind:str|None=None) -> list[str]:
 class HeatmapLoss(Loss):
     "Base of the heatmap losses: the mean of `per_map` over (sample, keypoint) maps with a valid target."
     def compute(self, heatmaps_targ:torch.Tensor, heatmaps_pred:torch.Tensor) -> torch.Tensor:
+        "Mean of `per_map` over the maps whose target is not all zeros (0 if none is)."
         valid = heatmaps_targ.flatten(-2).amax(-1) > 0  # (B,K)
         per_map = self.per_map(heatmaps_targ, heatmaps_pred)  # (B,K)
         return masked_mean(per_map, valid)
@@ -96,19 +100,24 @@ class HeatmapLoss(Loss):
 @register_loss('heatmap_mse')
 class HeatmapMSELoss(HeatmapLoss):
     "Squared error summed over pixels (MSE scaled by h*w)."
-    def per_map(self, t, p): return ((t - p) ** 2).sum((-2, -1))  # mean over pixels * h*w
+    def per_map(self, t, p):
+        "(B,K) squared error summed over pixels."
+        return ((t - p) ** 2).sum((-2, -1))  # mean over pixels * h*w
 
 def _kl(p, q): return (p * (torch.log(p) - torch.log(q))).sum((-2, -1))
 
 @register_loss('heatmap_kl')
 class HeatmapKLLoss(HeatmapLoss):
     "KL(target || prediction), summed over pixels."
-    def per_map(self, t, p): return _kl(t + 1e-10, p + 1e-10)
+    def per_map(self, t, p):
+        "(B,K) KL(target || prediction)."
+        return _kl(t + 1e-10, p + 1e-10)
 
 @register_loss('heatmap_js')
 class HeatmapJSLoss(HeatmapLoss):
     "Jensen-Shannon divergence between target and prediction, summed over pixels."
     def per_map(self, t, p):
+        "(B,K) Jensen-Shannon divergence."
         t, p = t + 1e-10, p + 1e-10
         m = (t + p) / 2
         return 0.5 * _kl(t, m) + 0.5 * _kl(p, m)
@@ -118,6 +127,7 @@ class HeatmapJSLoss(HeatmapLoss):
 class RegressionMSELoss(Loss):
     "MSE over labeled coordinates in frame pixels (missing labels skipped)."
     def compute(self, keypoints_targ:torch.Tensor, keypoints_pred:torch.Tensor) -> torch.Tensor:
+        "Mean squared error over labeled coordinates."
         valid = torch.isfinite(keypoints_targ)
         t = torch.where(valid, keypoints_targ, keypoints_pred.detach())
         return masked_mean((t - keypoints_pred) ** 2, valid)
@@ -126,6 +136,7 @@ class RegressionRMSELoss(Loss):
     "Not a training loss: the per-keypoint RMSE diagnostic (pixels / sqrt 2)."
     name = 'rmse'
     def compute(self, keypoints_targ:torch.Tensor, keypoints_pred:torch.Tensor) -> torch.Tensor:
+        "Mean over labeled keypoints of sqrt(mean over x, y of the squared error)."
         t, p = keypoints_targ.reshape(*keypoints_targ.shape[:-1], -1, 2), keypoints_pred.reshape(*keypoints_pred.shape[:-1], -1, 2)
         valid = torch.isfinite(t).all(-1)
         t = torch.where(valid[..., None], t, p.detach())
@@ -147,14 +158,19 @@ class LossFactory(nn.Module):
 
     def __len__(self): return len(self.losses)
     @property
-    def names(self): return list(self.losses)
-    def required_inputs(self) -> dict[str, set[str]]: return {n: type(l).required_inputs() for n, l in self.losses.items()}
+    def names(self):
+        "The loss names, in order."
+        return list(self.losses)
+    def required_inputs(self) -> dict[str, set[str]]:
+        "{loss name: the model outputs it needs}."
+        return {n: type(l).required_inputs() for n, l in self.losses.items()}
     @property
     def needs_keypoints(self) -> bool:
         "Does any loss take predicted keypoints (so a training step must run the soft-argmax)?"
         return any('keypoints_pred' in need for need in self.required_inputs().values())
 
     def forward(self, stage:str|None=None, anneal_weight:float|torch.Tensor|None=None, **inputs) -> tuple[torch.Tensor, list[dict]]:
+        "(weighted sum, logs); `anneal_weight` scales every loss but the heatmap (supervised) ones."
         total, logs = 0., []
         for name, loss in self.losses.items():
             value, lg = loss(stage, **inputs)
@@ -184,6 +200,7 @@ class TemporalLoss(Loss):
         return self.rectify(d)
 
     def compute(self, keypoints_pred:torch.Tensor, confidences:torch.Tensor|None=None) -> torch.Tensor:
+        "Mean rectified frame-to-frame distance (0 for a single frame)."
         d = self.differences(keypoints_pred, confidences)
         return d.mean() if d.numel() else keypoints_pred.sum() * 0.
 
@@ -232,6 +249,7 @@ class NaNPCA(nn.Module):
 # %% ../nbs/12_losses.ipynb #c1bff0f6
 @patch
 def reproject(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
+    "(n, D) observations projected onto the kept components."
     c = (x - self.mean) @ self.components.T
     return c @ self.components + self.mean
 
@@ -245,6 +263,7 @@ def reprojection_error(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
 def _need_data(cls, data):
     if data is None: raise ValueError(f"loss {cls.name!r} is fit on the training labels: pass the training data")
 
+# %% ../nbs/12_losses.ipynb #7c9685d9
 def multiview_column_matches(
     matches:list|None, # `data.mirrored_column_matches`: one index list per view, or (several CSVs) one list or None
     num_views:int, # views in the data (one labels CSV each); 1 for a single (mirrored) image
@@ -279,10 +298,14 @@ class PCALoss(Loss):
             epsilon = float(torch.quantile(err.flatten().double(), empirical_epsilon_percentile / 100)) * empirical_epsilon_multiplier if err.numel() else 0.
         self.epsilon = torch.tensor(float(epsilon))
 
-    def setup(self, **kwargs): pass
-    def n_components(self, requested): return requested
+    def setup(self, **kwargs):
+        "Read the subclass-specific arguments (before the fit)."
+    def n_components(self, requested):
+        "Components to keep, given the requested number or variance fraction."
+        return requested
 
     def compute(self, keypoints_pred:torch.Tensor) -> torch.Tensor:
+        "Mean rectified reprojection error of the predicted poses."
         err = self.pca.reprojection_error(self.observations(keypoints_pred.reshape(-1, keypoints_pred.shape[-1])))
         return self.rectify(err).mean()
 
@@ -291,6 +314,7 @@ class PCALoss(Loss):
 class PCASingleviewLoss(PCALoss):
     "Poses far from the subspace of the labeled poses (one view, or the `columns_for_singleview_pca` keypoints)."
     def setup(self, columns_for_singleview_pca=None, **kwargs):
+        "Which keypoints form an observation (None: all)."
         self.columns = None if columns_for_singleview_pca is None else torch.tensor(list(columns_for_singleview_pca))
     def observations(self, kp:torch.Tensor) -> torch.Tensor:
         "(N, 2K) -> (N, 2k) over the selected keypoints."
@@ -309,10 +333,12 @@ class PCASingleviewLoss(PCALoss):
 class PCAMultiviewLoss(PCALoss):
     "Views that disagree: each body part seen in V views must lie on a 3-D (3 component) subspace."
     def setup(self, mirrored_column_matches=None, **kwargs):
+        "One list of keypoint indices per view, matched by position."
         if not mirrored_column_matches:
             raise ValueError("pca_multiview needs data.mirrored_column_matches: one list of keypoint indices per view")
         self.matches = torch.tensor([list(v) for v in mirrored_column_matches])  # (V, parts)
     def n_components(self, requested):
+        "Always 3: a body part seen from several views is a 3-D point."
         if requested != 3: warnings.warn(f"pca_multiview keeps 3 components (a 3-D point), not {requested}")
         return 3
     def observations(self, kp:torch.Tensor) -> torch.Tensor:

@@ -53,6 +53,7 @@ def temporal_norm(keypoints:np.ndarray) -> np.ndarray:
     out[1:] = np.sqrt(((kp[1:] - kp[:-1]) ** 2).sum(-1))
     return out
 
+# %% ../nbs/21_metrics.ipynb #731ee490
 def fit_pca_metrics(
     data, # the training data (a `LabeledDataModule`): labels, views and keypoint layout
     components_to_keep:int|float=0.99, # the singleview PCA's components, or the variance fraction to keep

@@ -179,6 +179,7 @@ def predict_labeled(
             summary.update({f'{view}/{k}': x for k, x in summarize_errors(err[:, v * K:(v + 1) * K], set_names).items()})
     return summary
 
+# %% ../nbs/22_predict.ipynb #65492e39
 def predict_video(
     model, # a trained tracker
     videos:Sequence[str|Path], # one session: a video per view of the model, frame-synchronised

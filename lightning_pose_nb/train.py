@@ -84,6 +84,7 @@ def _quiet_fit(trainer:pl.Trainer, model, data):
         warnings.filterwarnings('ignore', '.*overridden `on_after_batch_transfer`.*')  # the model's hook is the one we want
         trainer.fit(model, data)
 
+# %% ../nbs/23_train.ipynb #66328f16
 def train(
     cfg:str|Path|dict|DictConfig|None=None, # a Lightning Pose config (file, dict); None: the bundled default job
     output_dir:str|Path='outputs/model', # the model directory to write

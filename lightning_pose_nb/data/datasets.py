@@ -79,15 +79,21 @@ class LabeledDataset(Dataset):
 
     def __len__(self): return len(self.image_paths)
     @property
-    def num_keypoints(self): return len(self.keypoint_names)
+    def num_keypoints(self):
+        "Keypoints per frame."
+        return len(self.keypoint_names)
     @property
     def num_views(self) -> int:
         "Camera views per item: 1 (see `MultiviewLabeledDataset` for several)."
         return 1
     @property
-    def num_targets(self): return 2 * self.num_keypoints
+    def num_targets(self):
+        "Coordinates per frame (2K)."
+        return 2 * self.num_keypoints
     @property
-    def heatmap_size(self): return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
+    def heatmap_size(self):
+        "(h, w) of the heatmap targets."
+        return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
 
 # %% ../../nbs/03_data.datasets.ipynb #b25c7ef9
 @patch

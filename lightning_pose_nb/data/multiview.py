@@ -112,6 +112,7 @@ def _view_token(stem:str, view:str) -> str|None:
     before, after = stem[:m.start()], stem[m.end():]
     return (before + (m.group(2) if before and after else '') + after) or view
 
+# %% ../../nbs/07_data.multiview.ipynb #18190e1c
 def find_view_videos(
     video_dir:str|Path, # a folder of videos (or one video: for several views, its folder is searched)
     view_names:Sequence[str], # the model's views; with one view every video is a session of its own
@@ -191,7 +192,9 @@ class MultiviewContextVideoChunks(ContextVideoChunks):
         self.views = MultiviewVideoFrames(paths, image_size)
         self.is_multiview = len(self.views.paths) > 1
         self.path, self.image_size, self.chunk, self.radius = self.views.paths[0], tuple(image_size), chunk, radius
-    def bbox(self) -> torch.Tensor: return self.views.bbox
+    def bbox(self) -> torch.Tensor:
+        "(4V,) `[0, 0, h, w]` of each view's frames."
+        return self.views.bbox
     def _frames(self):
         for item in self.views: yield item['images']
 

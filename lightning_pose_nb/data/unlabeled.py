@@ -47,8 +47,11 @@ class VideoSequences(IterableDataset):
         self.num_sequences = num_sequences or max(1, sum(self.num_frames) // self.sequence_length)
 
     @property
-    def num_views(self) -> int: return len(self.videos[0])
+    def num_views(self) -> int:
+        "Views per session (1 for single videos)."
+        return len(self.videos[0])
     def __len__(self): return self.num_sequences
+    def __iter__(self): return self._sequences()  # defined below; an IterableDataset needs `__iter__` in its class
 
 # %% ../../nbs/08_data.unlabeled.ipynb #a36ebb6d
 @patch
@@ -74,7 +77,8 @@ def read(self:VideoSequences, i:int, start:int, caps:dict|None=None) -> torch.Te
     return per_view[0] if len(per_view) == 1 else torch.stack(per_view, 1)
 
 @patch
-def __iter__(self:VideoSequences):
+def _sequences(self:VideoSequences):
+    "Draw and decode `num_sequences` random runs (this worker's share)."
     info = torch.utils.data.get_worker_info()
     n_items = self.num_sequences if info is None else len(range(info.id, self.num_sequences, info.num_workers))
     g = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,))))  # torch's RNG: seeded per epoch / worker
@@ -122,6 +126,12 @@ class SemiSupervisedDataModule(pl.LightningDataModule):
         "`{'labeled': batch, 'unlabeled': sequence}` pairs; the labeled loader cycles to fill the epoch."
         return CombinedLoader({'labeled': self.labeled.train_dataloader(), 'unlabeled': self.unlabeled_dataloader()},
                               mode='max_size_cycle')
-    def val_dataloader(self): return self.labeled.val_dataloader()
-    def test_dataloader(self): return self.labeled.test_dataloader()
-    def full_labeled_dataloader(self): return self.labeled.full_labeled_dataloader()
+    def val_dataloader(self):
+        "Labeled validation batches."
+        return self.labeled.val_dataloader()
+    def test_dataloader(self):
+        "Labeled test batches."
+        return self.labeled.test_dataloader()
+    def full_labeled_dataloader(self):
+        "Every labeled frame in CSV order."
+        return self.labeled.full_labeled_dataloader()

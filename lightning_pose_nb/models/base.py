@@ -63,20 +63,24 @@ def frame_to_model(keypoints:torch.Tensor, bbox:torch.Tensor, image_size:tuple[i
 
 # %% ../../nbs/13_models.base.ipynb #40f21620
 class OptimizerNotImplementedError(NotImplementedError):
+    "An optimizer name we do not build; keeps it as `.optimizer`."
     def __init__(self, optimizer:str):
         self.optimizer = optimizer
         super().__init__(f"optimizer {optimizer!r} is not implemented; use 'Adam' or 'AdamW'")
 
 class LrNotImplementedError(NotImplementedError):
+    "A scheduler name we do not build; keeps it as `.lr_scheduler`."
     def __init__(self, lr_scheduler:str):
         self.lr_scheduler = lr_scheduler
         super().__init__(f"lr_scheduler {lr_scheduler!r} is not implemented; use 'multisteplr'")
 
 def apply_optimizer_defaults(name:str, params:dict|None) -> dict:
+    "The optimizer parameters with the reference defaults filled in (learning rate 1e-3)."
     if name not in ('Adam', 'AdamW'): raise OptimizerNotImplementedError(name)
     return {'learning_rate': 1e-3, **dict(params or {})}
 
 def apply_lr_scheduler_defaults(name:str, params:dict|None) -> dict:
+    "MultiStepLR parameters with the reference defaults filled in."
     if name not in ('multisteplr', 'multistep_lr'): raise LrNotImplementedError(name)
     return {'milestones': [150, 200, 250], 'gamma': 0.5, **dict(params or {})}
 
@@ -115,7 +119,9 @@ class BaseFeatureExtractor(pl.LightningModule):
         "Backbone features (B,F,h',w') of images (B,3,H,W)."
         return self.backbone(images)
 
-    def forward(self, images): return self.get_representations(images)
+    def forward(self, images):
+        "Backbone features of normalised images."
+        return self.get_representations(images)
 
 # %% ../../nbs/13_models.base.ipynb #5ae721ec
 @patch
@@ -239,9 +245,13 @@ def training_step(self:BaseSupervisedTracker, batch, batch_idx):
     return {'loss': self.evaluate_labeled(batch, 'train')}
 
 @patch
-def validation_step(self:BaseSupervisedTracker, batch, batch_idx): self.evaluate_labeled(batch, 'val')
+def validation_step(self:BaseSupervisedTracker, batch, batch_idx):
+    "Log the validation losses and RMSE."
+    self.evaluate_labeled(batch, 'val')
 @patch
-def test_step(self:BaseSupervisedTracker, batch, batch_idx): self.evaluate_labeled(batch, 'test')
+def test_step(self:BaseSupervisedTracker, batch, batch_idx):
+    "Log the test losses and RMSE."
+    self.evaluate_labeled(batch, 'test')
 
 # %% ../../nbs/13_models.base.ipynb #8648b611
 _VIT = ('vit', 'sam')
@@ -296,6 +306,7 @@ def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
                 image_size=(d.image_resize_dims.height, d.image_resize_dims.width),
                 imgaug=t.imgaug, imgaug_hflip=t.imgaug_hflip)
 
+# %% ../../nbs/13_models.base.ipynb #59f30b26
 @patch(cls_method=True)
 def losses_from_config(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
     "`{'loss_factory': LossFactory}` of the supervised losses (the semi-supervised twins add the unsupervised ones)."

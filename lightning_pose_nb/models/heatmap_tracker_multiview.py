@@ -122,13 +122,17 @@ class PatchMasking(pl.Callback):
         self.generator.manual_seed(self.seed + step)
         pl_module.patch_mask_ratio, pl_module.patch_mask_generator = self.ratio(step), self.generator
 
-    def on_train_start(self, trainer, pl_module): self._prepare(trainer.global_step, pl_module)
+    def on_train_start(self, trainer, pl_module):
+        "Set the ratio and mask seed for the first step."
+        self._prepare(trainer.global_step, pl_module)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        "Log the ratio this batch was masked with."
         pl_module.patch_mask_ratio = self.ratio(trainer.global_step)  # the ratio this batch was masked with
         pl_module.log('patch_mask_ratio', float(pl_module.patch_mask_ratio), on_step=True, on_epoch=False, batch_size=1)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        "Set the ratio and mask seed for the next step."
         self._prepare(trainer.global_step, pl_module)
 
 # %% ../../nbs/17_models.heatmap_tracker_multiview.ipynb #835dcca6
