@@ -29,7 +29,7 @@ def main():
     overrides = {"training": {"max_epochs": a.max_epochs, "min_epochs": a.max_epochs}} if a.max_epochs else None
     prof = SimpleProfiler()
     t0 = time.perf_counter()
-    res = train(a.config, a.output_dir, overrides, progress=False, profiler=prof)
+    res = train(a.config, a.output_dir, overrides, progress=False, overwrite=True, profiler=prof)  # benchmark folders are scratch
     total = time.perf_counter() - t0
 
     def total_of(*needles):

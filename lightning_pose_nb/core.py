@@ -4,21 +4,25 @@
 
 # %% ../nbs/00_core.ipynb #fbfcc002
 from __future__ import annotations
-import os, warnings, tempfile, contextlib
+import os, sys, difflib, warnings, tempfile, contextlib
 from pathlib import Path
 from typing import Any
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'ConfigError',
-           'repo_root', 'bundled_data_dir', 'default_config_path', 'load_config', 'config_views', 'default_accelerator',
-           'default_device', 'in_test', 'atomic_write']
+__all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES',
+           'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError', 'repo_root',
+           'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config', 'config_views',
+           'default_accelerator', 'default_device', 'in_test', 'atomic_write', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 import torch
 from omegaconf import OmegaConf, DictConfig
 
 # %% ../nbs/00_core.ipynb #b7f888e7
-class ConfigError(ValueError):
+class UserError(Exception):
+    "Something the user gave (a config, a file, a folder) cannot be used: the command line prints the message alone."
+
+class ConfigError(UserError, ValueError):
     "A config field holds a value we cannot use; the message names the field and the valid choices."
     def __init__(self, field:str, value:Any, valid=None, hint:str=''):
         self.field, self.value, self.valid = field, value, valid
@@ -26,6 +30,9 @@ class ConfigError(ValueError):
         if valid is not None: msg += f"; valid choices: {', '.join(map(str, valid)) or '(none available)'}"
         if hint: msg += f". {hint}"
         super().__init__(msg)
+
+class DataError(UserError, ValueError):
+    "A labels file, image or video we cannot use; the message names the file and what to do."
 
 # %% ../nbs/00_core.ipynb #26a2fbe8
 def repo_root() -> Path:
@@ -80,6 +87,11 @@ IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', '
                   # calibrated 3-D features and crops of the multiview template: not supported (yet)
                   'data.bbox_file', 'data.camera_params_file', 'training.imgaug_3d',
                   'losses.supervised_reprojection_heatmap_mse', 'losses.supervised_pairwise_projections')
+IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'training.accumulate_grad_batches', 'model.do_context')
+# fields we read that have no default (or a free-form value below them)
+OPTIONAL_FIELDS = ('data.data_dir', 'training.unfreezing_step', 'training.max_steps', 'training.min_steps', 'model.head',
+                   'model.backbone_checkpoint')
+FREE_FORM_FIELDS = ('training.optimizer_params', 'training.lr_scheduler_params', 'losses')
 IMGAUG_PIPELINES = ('default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down')
 HEATMAP_LOSS_TYPES = ('mse', 'kl', 'js')
 OPTIMIZERS = ('Adam', 'AdamW')
@@ -131,6 +143,27 @@ def _check_config(cfg:DictConfig):
         raise ConfigError('data.data_dir', d.data_dir, hint='point it at the folder holding the labels CSV and images')
     config_views(cfg)  # one labels CSV per view
 
+# %% ../nbs/00_core.ipynb #f8c99035
+def _leaves(node, prefix='') -> list[str]:
+    "Dotted names of a nested dict's leaves (a dict's own name when it is empty)."
+    if not isinstance(node, dict) or not node: return [prefix[:-1]] if prefix else []
+    return [k for key, v in node.items() for k in _leaves(v, f'{prefix}{key}.')]
+
+def _known_fields() -> set[str]:
+    return set(_leaves(DEFAULTS)) | set(OPTIONAL_FIELDS)
+
+def check_config_fields(user:dict):
+    "`ConfigError` for a field the schema does not know, naming the closest valid one ('did you mean ...?')."
+    known, starts = _known_fields(), tuple(f + '.' for f in IGNORED_FIELDS + FREE_FORM_FIELDS)
+    sections = {k.split('.')[0] for k in known}
+    for field in _leaves(user):
+        if field in known or field in IGNORED_FIELDS + FREE_FORM_FIELDS or field.startswith(starts): continue
+        if any(k.startswith(field + '.') for k in known): continue   # a section given as null / {}
+        pool = [k for k in known if k.split('.')[0] == field.split('.')[0]] if field.split('.')[0] in sections else known
+        close = difflib.get_close_matches(field, pool, n=1, cutoff=0.6)
+        raise ConfigError(field, _get(OmegaConf.create(user), field),
+                          hint=f"unknown field{f'; did you mean {close[0]}?' if close else ''} (check its spelling and section)")
+
 # %% ../nbs/00_core.ipynb #19210860
 def load_config(
     cfg:str|Path|dict|DictConfig, # a YAML file in the reference schema, or the same as a dict / DictConfig
@@ -146,6 +179,7 @@ def load_config(
         except Exception as e: raise ConfigError(str(path), '<file>', hint=f'it is not valid YAML: {e}') from e
         base = path.resolve().parent
     else: user = OmegaConf.create(OmegaConf.to_container(cfg) if isinstance(cfg, DictConfig) else cfg)
+    for given in (OmegaConf.to_container(user), overrides or {}): check_config_fields(given)
     merged = OmegaConf.merge(OmegaConf.create(DEFAULTS), user, OmegaConf.create(overrides or {}))
     if 'data_dir' not in merged.data: raise ConfigError('data.data_dir', None, hint='every config needs a data folder')
     merged.pop('hydra', None)  # hydra's run/sweep dirs use resolvers (`${now:...}`) that only hydra knows
@@ -194,6 +228,8 @@ def in_test() -> bool:
     "True under `nbdev-test` (which sets `IN_TEST`) or pytest runs that set it."
     return bool(os.environ.get('IN_TEST'))
 
+_UMASK = os.umask(0); os.umask(_UMASK)   # read once: the process's file-creation mask
+
 @contextlib.contextmanager
 def atomic_write(path:str|Path, mode:str='w', **kwargs):
     "Write to a temporary file beside `path` and rename it over `path` only when the block succeeds."
@@ -201,7 +237,26 @@ def atomic_write(path:str|Path, mode:str='w', **kwargs):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, mode, **kwargs) as f: yield f
+        os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; results get the user's usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+# %% ../nbs/00_core.ipynb #530ecc10
+USER_ERRORS = (UserError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
+
+def run_cli(
+    prog:str, # the command's name, for the message
+    main, # the command's body (no arguments)
+    debug:bool=False, # show the traceback of user errors too
+):
+    "Run `main()`; a user error becomes one line `prog: error: ...` on stderr and exit status 2."
+    try: return main()
+    except USER_ERRORS as e:
+        if debug or os.environ.get('LPNB_DEBUG'): raise
+        msg = str(e).strip()
+        if 'Original Traceback' in msg:   # raised in a DataLoader worker: torch put the worker's traceback first
+            msg = msg.splitlines()[-1].split(': ', 1)[-1]
+        print(f"{prog}: error: {' '.join(msg.split())}", file=sys.stderr)   # one line, whatever the message held
+        raise SystemExit(2) from None

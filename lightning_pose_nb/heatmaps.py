@@ -58,12 +58,14 @@ def _upsample_matrix(n:int, downsample_factor:int, device, dtype) -> torch.Tenso
     "(n*2^ds, n) matrix of the 1-D chain 'bicubic x2 (align_corners=False), binomial blur (zero padded)', ds times."
     key = (n, downsample_factor, str(device), dtype)
     if key not in _UPSAMPLE_CACHE:
-        x = torch.eye(n, dtype=torch.float64).reshape(n, 1, 1, n)  # one basis signal per row
-        k = _BLUR.double().view(1, 1, 1, 5)
-        for _ in range(downsample_factor):
-            x = F.interpolate(x, scale_factor=(1, 2), mode='bicubic', align_corners=False)
-            x = F.conv2d(F.pad(x, (2, 2)), k)
-        _UPSAMPLE_CACHE[key] = x.reshape(n, -1).T.contiguous().to(device=device, dtype=dtype)
+        # a normal tensor even when first built during prediction (`inference_mode`), so training can reuse it
+        with torch.inference_mode(False), torch.no_grad():
+            x = torch.eye(n, dtype=torch.float64).reshape(n, 1, 1, n)  # one basis signal per row
+            k = _BLUR.double().view(1, 1, 1, 5)
+            for _ in range(downsample_factor):
+                x = F.interpolate(x, scale_factor=(1, 2), mode='bicubic', align_corners=False)
+                x = F.conv2d(F.pad(x, (2, 2)), k)
+            _UPSAMPLE_CACHE[key] = x.reshape(n, -1).T.contiguous().to(device=device, dtype=dtype)
     return _UPSAMPLE_CACHE[key]
 
 def upsample_heatmaps(

@@ -256,12 +256,26 @@ def reproject(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
 @patch
 def reprojection_error(self:NaNPCA, x:torch.Tensor) -> torch.Tensor:
     "(n, D) -> (n, D/2): distance between each (x, y) pair and its projection onto the kept components."
-    diff = (x - self.reproject(x)).reshape(x.shape[0], -1, 2)
+    diff = (x - self.reproject(x)).reshape(x.shape[0], x.shape[1] // 2, 2)   # explicit: n may be 0
     return torch.linalg.vector_norm(diff, dim=-1)
 
 # %% ../nbs/12_losses.ipynb #b4436427
 def _need_data(cls, data):
     if data is None: raise ValueError(f"loss {cls.name!r} is fit on the training labels: pass the training data")
+
+def _labeled_keypoints(cls, data, wanted:list[int]) -> list[int]:
+    "The `wanted` keypoint indices labeled at least once in the training labels; the others named in a warning."
+    K = data.train_keypoints.shape[1]
+    bad = [i for i in wanted if not 0 <= i < K]
+    if bad: raise ValueError(f"{cls.name}: keypoint indices {bad} are out of range for {K} keypoints "
+                             "(check data.columns_for_singleview_pca / data.mirrored_column_matches)")
+    seen = torch.isfinite(data.train_keypoints).all(-1).any(0)
+    never = [i for i in wanted if not seen[i]]
+    if never:
+        names = getattr(getattr(data, 'dataset', None), 'keypoint_names', None)
+        label = [names[i % len(names)] if names else i for i in never]
+        warnings.warn(f"{cls.name} leaves out keypoints never labeled in the training frames: {label}")
+    return [i for i in wanted if seen[i]]
 
 # %% ../nbs/12_losses.ipynb #7c9685d9
 def multiview_column_matches(
@@ -326,7 +340,10 @@ class PCASingleviewLoss(PCALoss):
     def from_data(cls, data=None, **params) -> 'PCASingleviewLoss':
         "Fit on `data.train_keypoints` over `data.columns_for_singleview_pca` (a `LabeledDataModule` has both)."
         _need_data(cls, data)
-        return cls(data.train_keypoints, columns_for_singleview_pca=data.columns_for_singleview_pca, **params)
+        cols = data.columns_for_singleview_pca
+        cols = _labeled_keypoints(cls, data, list(range(data.train_keypoints.shape[1])) if cols is None else [int(c) for c in cols])
+        if not cols: raise ValueError(f"{cls.name}: no keypoint it uses is labeled in the training frames")
+        return cls(data.train_keypoints, columns_for_singleview_pca=cols, **params)
 
 # %% ../nbs/12_losses.ipynb #372c0b3b
 @register_loss('pca_multiview')
@@ -351,4 +368,7 @@ class PCAMultiviewLoss(PCALoss):
         "Fit on `data.train_keypoints`, matching body parts across `data.num_views` views (`data.mirrored_column_matches`)."
         _need_data(cls, data)
         matches = multiview_column_matches(data.mirrored_column_matches, data.num_views, data.num_keypoints)
-        return cls(data.train_keypoints, mirrored_column_matches=matches, **params)
+        keep = set(_labeled_keypoints(cls, data, [i for view in matches for i in view]))
+        parts = [p for p in range(len(matches[0])) if all(view[p] in keep for view in matches)]  # seen in every view
+        if not parts: raise ValueError(f"{cls.name}: no body part is labeled in every view of the training frames")
+        return cls(data.train_keypoints, mirrored_column_matches=[[view[p] for p in parts] for view in matches], **params)

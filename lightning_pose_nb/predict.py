@@ -4,7 +4,7 @@
 
 # %% ../nbs/22_predict.ipynb #4ac9deff
 from __future__ import annotations
-import inspect, tempfile, warnings
+import contextlib, inspect, json, os, tempfile, warnings
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -15,12 +15,12 @@ from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['load_model', 'prediction_trainer', 'predict_loader', 'training_data', 'labeled_dataset_for', 'output_csvs',
-           'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name', 'write_predictions', 'predict_labeled',
-           'predict_video', 'pca_metrics_for', 'predict_inputs', 'lpnb_predict']
+__all__ = ['model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'training_data', 'labeled_dataset_for',
+           'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name', 'write_predictions',
+           'predict_labeled', 'predict_video', 'pca_metrics_for', 'predict_inputs', 'lpnb_predict']
 
 # %% ../nbs/22_predict.ipynb #c6e2cc7f
-from .core import load_config, default_accelerator, config_views, ConfigError
+from .core import load_config, default_accelerator, config_views, ConfigError, DataError, run_cli
 from .data.csv import write_keypoint_csv
 from .data.multiview import (MultiviewLabeledDataset, find_view_videos, multiview_video_dataloader,
                                              multiview_context_video_dataloader)
@@ -29,22 +29,42 @@ from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_n
 from .models.factory import model_class_for, find_checkpoint
 
 # %% ../nbs/22_predict.ipynb #7f249ab8
+def model_checkpoint(model_dir:str|Path) -> Path:
+    "The checkpoint a model directory's outputs came from (`summary.json`), else its best (or newest) `.ckpt`."
+    model_dir = Path(model_dir)
+    if model_dir.is_file(): return model_dir
+    summary = model_dir/'summary.json'
+    if summary.exists():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            named = model_dir/json.loads(summary.read_text())['best_checkpoint']
+            if named.is_file(): return named
+    return find_checkpoint(model_dir)
+
 def load_model(
     model_dir:str|Path, # a model directory written by `train` (or a checkpoint file inside one)
     device:str|torch.device|None=None, # where to put the model (default: CPU)
 ):
-    "(model in eval mode, config) from a model directory written by `train`."
+    "(model in eval mode, config) from a model directory written by `train`; `model.checkpoint_path` says which checkpoint."
     model_dir = Path(model_dir)
+    if not model_dir.exists(): raise FileNotFoundError(f"model directory not found: {model_dir.resolve()}")
     cfg_path = model_dir/'config.yaml' if model_dir.is_dir() else model_dir.parent/'config.yaml'
-    if not cfg_path.exists(): raise FileNotFoundError(f"no config.yaml in {cfg_path.parent}: is it a model directory?")
+    if not cfg_path.exists(): raise FileNotFoundError(f"no config.yaml in {cfg_path.parent.resolve()}: is it a model directory?")
     cfg = load_config(cfg_path, warn=False)
-    cls, ckpt_path = model_class_for(cfg), find_checkpoint(model_dir)
-    ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
+    cls, ckpt_path = model_class_for(cfg), model_checkpoint(model_dir)
+    try: ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
+    except Exception as e:
+        raise DataError(f"checkpoint {ckpt_path} cannot be read ({type(e).__name__}: {str(e)[:120]}): it may be truncated; "
+                        "retrain, or keep only an intact .ckpt in the folder") from e
     saved, takes = dict(ckpt.get('hyper_parameters') or {}), inspect.signature(cls).parameters
     unknown = sorted(k for k in saved if k not in takes)
     if unknown: warnings.warn(f"{ckpt_path.name}: ignoring saved arguments {cls.__name__} does not take: {unknown}")
-    model = cls(**{**{k: v for k, v in saved.items() if k in takes}, 'pretrained': False, 'backbone_checkpoint': None})
-    model.load_state_dict(ckpt['state_dict'])
+    try:
+        model = cls(**{**{k: v for k, v in saved.items() if k in takes}, 'pretrained': False, 'backbone_checkpoint': None})
+        model.load_state_dict(ckpt['state_dict'])
+    except (RuntimeError, TypeError, KeyError) as e:
+        raise DataError(f"checkpoint {ckpt_path} does not fit the model {cfg_path} describes "
+                        f"({str(e).splitlines()[0][:160]}): was config.yaml edited, or the checkpoint copied from another model?") from e
+    model.checkpoint_path = ckpt_path
     return model.to(device or 'cpu').eval(), cfg
 
 # %% ../nbs/22_predict.ipynb #5a06a567
@@ -82,9 +102,25 @@ def training_data(
                                  do_context=requires_context)
     if d.get('num_keypoints') is not None and d.num_keypoints != ds.num_keypoints:
         raise ConfigError('data.num_keypoints', d.num_keypoints, hint=f'{ds.csv_paths[0]} has {ds.num_keypoints} keypoints per view')
+    _check_keypoint_layout(cfg, ds)
     return LabeledDataModule(ds, t.train_batch_size, t.val_batch_size, t.test_batch_size, t.train_prob, t.val_prob,
                              t.train_frames, t.rng_seed_data_pt, t.num_workers,
                              _plain(d.columns_for_singleview_pca), _plain(d.mirrored_column_matches))
+
+def _check_keypoint_layout(cfg:DictConfig, ds:MultiviewLabeledDataset):
+    "Keypoints never labeled (named; all of them: an error) and PCA keypoint indices within range."
+    never = ds.unlabeled_keypoints
+    if len(never) == ds.num_views * ds.num_keypoints:
+        raise DataError(f"no keypoint is labeled in {', '.join(map(str, ds.csv_paths))}: every x/y cell is empty")
+    if never: warnings.warn(f"keypoints never labeled in {', '.join(p.name for p in ds.csv_paths)}: {never}; they train toward "
+                            "uniform heatmaps and are left out of the PCA losses and metrics")
+    K = ds.num_keypoints   # indices are per view
+    cols = _plain(cfg.data.columns_for_singleview_pca) or []
+    matches = _plain(cfg.data.mirrored_column_matches) or []
+    for field, idx in (('data.columns_for_singleview_pca', cols),
+                       ('data.mirrored_column_matches', [i for m in matches for i in (m if isinstance(m, list) else [m])])):
+        bad = [i for i in idx if not isinstance(i, int) or not 0 <= i < K]
+        if bad: raise ConfigError(field, bad, hint=f'keypoint indices must lie in 0..{K - 1} ({K} keypoints per view)')
 
 def labeled_dataset_for(
     model, # a trained tracker (its input size, keypoint names, context)
@@ -215,6 +251,7 @@ def predict_inputs(
 ) -> list[Path]:
     "Predict each input with the model in `model_dir`; returns the prediction files written."
     model, cfg = load_model(model_dir)
+    print(f"model: {Path(model_dir).resolve()} (checkpoint {model.checkpoint_path.name})")
     out, views = Path(output_dir or model_dir), config_views(cfg)[1]
     trainer, pcas = prediction_trainer(progress=progress), pca_metrics_for(cfg, model)
     csvs = [Path(i).resolve() for i in inputs if Path(i).suffix.lower() == '.csv']
@@ -241,7 +278,12 @@ def lpnb_predict(
     *inputs:str, # videos, folders of videos, or labels CSV files
     output_dir:str=None, # where to write (default: the model directory)
     batch_size:int=32, # frames per batch
+    debug:bool=False, # show the Python traceback of errors in the inputs
 ):
     "Predict keypoints for videos and labeled CSVs with a trained model."
-    if not inputs: raise SystemExit("lpnb-predict: give at least one INPUT (video, folder of videos, or labels CSV)")
-    for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size): print(f"wrote {p}")
+    def main():
+        if not inputs: raise DataError("give at least one INPUT (video, folder of videos, or labels CSV)")
+        out = Path(output_dir or model_dir)
+        if out.exists() and not os.access(out, os.W_OK): raise PermissionError(f"cannot write to {out}: choose another --output-dir")
+        for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size): print(f"wrote {p}")
+    run_cli('lpnb-predict', main, debug)

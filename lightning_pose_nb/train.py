@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_train.ipynb #e67b73ab
 from __future__ import annotations
-import json, time, warnings
+import json, os, shutil, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -15,11 +15,13 @@ from fastcore.script import call_parse
 from omegaconf import DictConfig, OmegaConf
 
 # %% auto #0
-__all__ = ['TrainResult', 'build_trainer', 'build_data_module', 'train', 'predict_after_training', 'lpnb_train']
+__all__ = ['MODEL_FILES', 'TrainResult', 'build_trainer', 'build_data_module', 'OverwriteError', 'model_files', 'check_model_dir',
+           'clear_model_dir', 'check_prediction_videos', 'train', 'predict_after_training', 'lpnb_train']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
-                                    ConfigError)
+                                    ConfigError, UserError, run_cli)
+from .data.video import video_info
 from .callbacks import UnfreezeBackbone, AnnealWeight
 from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
@@ -48,7 +50,10 @@ def build_trainer(
     t = cfg.training
     best = ModelCheckpoint(dirpath=model_dir, filename='{epoch}-{step}-best', monitor='val_supervised_loss', mode='min',
                            save_top_k=1)
-    callbacks = [best, LearningRateMonitor(logging_interval='epoch')]
+    # `last.ckpt` after every epoch, for --resume (the newest replaces the previous)
+    last = ModelCheckpoint(dirpath=model_dir, filename='last', monitor=None, save_top_k=1, every_n_epochs=1,
+                           save_on_train_epoch_end=True, enable_version_counter=False)
+    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch')]
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))
@@ -75,14 +80,67 @@ def build_data_module(cfg:DictConfig, model_cls:type):
         raise ConfigError('data.video_dir', vdir, hint='semi-supervised training (model.losses_to_use) needs unlabeled videos in this folder')
     return SemiSupervisedDataModule(labeled, sessions, model_cls.unlabeled_sequence_length(cfg))
 
+# %% ../nbs/23_train.ipynb #667b6a23
+MODEL_FILES = ('config.yaml', 'summary.json', '*.ckpt', 'predictions*.csv', 'logs', 'tb_logs', 'video_preds', 'checkpoints')
+
+class OverwriteError(UserError):
+    "The output folder already holds a model: refuse rather than damage it."
+
+def model_files(model_dir:Path) -> list[Path]:
+    "What in `model_dir` belongs to a trained model (config, checkpoints, predictions, summary, logs)."
+    return sorted({p for pattern in MODEL_FILES for p in Path(model_dir).glob(pattern)})
+
+def _differences(a:DictConfig, b:DictConfig, allowed=()) -> list[str]:
+    fa = dict(_flat(OmegaConf.to_container(a))); fb = dict(_flat(OmegaConf.to_container(b)))
+    return [k for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k) and k not in allowed]
+
+def _flat(d, prefix=''):
+    for k, v in d.items():
+        if isinstance(v, dict) and v: yield from _flat(v, f'{prefix}{k}.')
+        else: yield f'{prefix}{k}', v
+
+def check_model_dir(model_dir:Path, cfg:DictConfig, overwrite:bool=False, resume:bool=False) -> Path|None:
+    "Refuse a folder holding a model unless `overwrite`/`resume`; for `resume`, the `last.ckpt` to continue from."
+    if overwrite and resume: raise UserError("--overwrite and --resume contradict each other: give one")
+    if model_dir.exists() and not model_dir.is_dir(): raise NotADirectoryError(f"output folder {model_dir} is a file")
+    probe = model_dir if model_dir.exists() else next(p for p in model_dir.parents if p.exists())
+    if not os.access(probe, os.W_OK): raise PermissionError(f"cannot write to {probe}: choose another --output-dir")
+    files = model_files(model_dir)
+    if resume:
+        last = model_dir/'last.ckpt'
+        if not last.is_file() or not (model_dir/'config.yaml').is_file():
+            raise UserError(f"nothing to resume in {model_dir}: it has no last.ckpt and config.yaml (a run writes them "
+                            "after its first epoch); train without --resume")
+        diff = _differences(load_config(model_dir/'config.yaml', warn=False), cfg, ('training.max_epochs', 'training.min_epochs'))
+        if diff: raise ConfigError(diff[0], OmegaConf.select(cfg, diff[0]), hint=f"it differs from {model_dir/'config.yaml'}, "
+                                   "the run being resumed: resume with the same config (only max_epochs may change)")
+        return last
+    if files and not overwrite:
+        shown = ', '.join(p.name for p in files[:4]) + (', ...' if len(files) > 4 else '')
+        raise OverwriteError(f"{model_dir} already holds a model ({shown}): pass --overwrite to replace it, --resume to "
+                             "continue an interrupted run, or choose another --output-dir")
+    return None
+
+def clear_model_dir(model_dir:Path):
+    "Remove a previous model's files (`overwrite=True`, after every input was checked)."
+    for p in model_files(model_dir): shutil.rmtree(p) if p.is_dir() else p.unlink()
+
 # %% ../nbs/23_train.ipynb #427c39ab
-def _quiet_fit(trainer:pl.Trainer, model, data):
+def check_prediction_videos(cfg:DictConfig):
+    "Every video to predict after training opens and reports a frame count (checked before training)."
+    vdir = cfg.eval.test_videos_directory
+    if not (cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists()): return
+    for session in video_sessions(cfg, vdir):
+        for video in session: video_info(video)
+
+def _quiet_fit(trainer:pl.Trainer, model, data, ckpt_path=None):
     with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', '.*Checkpoint directory .* exists and is not empty.*')  # reuse is refused above
         warnings.filterwarnings('ignore', '.*does not have many workers.*')
         warnings.filterwarnings('ignore', '.*smaller than the logging interval.*')
         warnings.filterwarnings('ignore', '.*`IterableDataset` has `__len__` defined.*')  # ours splits work per worker
         warnings.filterwarnings('ignore', '.*overridden `on_after_batch_transfer`.*')  # the model's hook is the one we want
-        trainer.fit(model, data)
+        trainer.fit(model, data, ckpt_path=ckpt_path)
 
 # %% ../nbs/23_train.ipynb #66328f16
 def train(
@@ -91,20 +149,27 @@ def train(
     overrides:dict|None=None, # nested config values merged over `cfg`
     accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
     progress:bool=True, # show Lightning's progress bars
+    overwrite:bool=False, # replace a model already in `output_dir`
+    resume:bool=False, # continue the interrupted run in `output_dir` from its `last.ckpt`
     **trainer_kwargs, # any other `Trainer` argument (e.g. `limit_train_batches` for a quick check)
 ) -> TrainResult:
     "Train the configured model and write its checkpoint, predictions and metrics into `output_dir`."
     cfg = load_config(cfg if cfg is not None else default_config_path(), overrides)
-    model_cls = check_config(cfg)
+    model_cls, model_dir = check_config(cfg), Path(output_dir).resolve()
+    if accelerator == 'gpu' and not torch.cuda.is_available(): raise UserError("--accelerator gpu: no CUDA GPU is visible; use cpu")
+    resume_from = check_model_dir(model_dir, cfg, overwrite, resume)
     dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
-    model_dir = Path(output_dir).resolve(); model_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
+    check_prediction_videos(cfg)
+    if overwrite: clear_model_dir(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if resume_from is None:
+        with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
     pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
     model = get_model(cfg, dm)
     trainer, best_cb = build_trainer(cfg, model_dir, accelerator, model_cls.semi_supervised, enable_progress_bar=progress,
                                      **trainer_kwargs)
     t0 = time.perf_counter()
-    _quiet_fit(trainer, model, dm)
+    _quiet_fit(trainer, model, dm, resume_from)
     timings = {'fit': time.perf_counter() - t0}
     best = Path(best_cb.best_model_path) if best_cb.best_model_path else None
     if best is None:  # no validation ran (e.g. fewer epochs than check_val_every_n_epoch): keep the last weights
@@ -112,7 +177,8 @@ def train(
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
-    summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos])
+    summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
+                   epochs=trainer.current_epoch, global_step=trainer.global_step)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
     return TrainResult(model_dir, best, errors, timings, videos)
 
@@ -140,10 +206,15 @@ def lpnb_train(
     output_dir:str='outputs/mirror-mouse', # model directory to write
     max_epochs:int=None, # override training.max_epochs (and min_epochs)
     accelerator:str=None, # 'cpu' or 'gpu' (default: gpu when available)
+    overwrite:bool=False, # replace a model already in OUTPUT_DIR
+    resume:bool=False, # continue the interrupted run in OUTPUT_DIR from its last.ckpt
+    debug:bool=False, # show the Python traceback of errors in the inputs
 ):
     "Train a pose model and write checkpoint, predictions and pixel errors into OUTPUT_DIR."
     overrides = {'training': {'max_epochs': max_epochs, 'min_epochs': max_epochs}} if max_epochs else None
-    res = train(config, output_dir, overrides, accelerator)
-    err = ', '.join(f"{k} {v:.2f}" for k, v in res.pixel_error.items())
-    print(f"model: {res.model_dir}\nbest checkpoint: {res.best_checkpoint.name}\nmean pixel error: {err}\n"
-          f"time (s): " + ', '.join(f"{k} {v:.1f}" for k, v in res.timings.items()))
+    def main():
+        res = train(config, output_dir, overrides, accelerator, overwrite=overwrite, resume=resume)
+        err = ', '.join(f"{k} {v:.2f}" for k, v in res.pixel_error.items())
+        print(f"model: {res.model_dir}\nbest checkpoint: {res.best_checkpoint.name}\nmean pixel error: {err}\n"
+              f"time (s): " + ', '.join(f"{k} {v:.1f}" for k, v in res.timings.items()))
+    run_cli('lpnb-train', main, debug)

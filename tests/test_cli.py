@@ -52,7 +52,7 @@ def test_bad_config_value_fails_fast_naming_the_field(tiny_config, tmp_path):
 
 def test_predict_errors_name_the_problem(trained_model_dir, tmp_path):
     res = run_cli("lpnb-predict", tmp_path / "nowhere", "x.mp4", check=False)
-    assert res.returncode != 0 and "config.yaml" in res.stderr
+    assert res.returncode == 2 and "model directory not found" in res.stderr and "Traceback" not in res.stderr
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00" * 100)
     res = run_cli("lpnb-predict", trained_model_dir, corrupt, "--output-dir", tmp_path, check=False)

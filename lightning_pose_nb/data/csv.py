@@ -4,6 +4,7 @@
 
 # %% ../../nbs/01_data.csv.ipynb #b9eb5f4d
 from __future__ import annotations
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -14,7 +15,7 @@ import pandas as pd
 __all__ = ['KeypointTable', 'read_keypoint_csv', 'write_keypoint_csv']
 
 # %% ../../nbs/01_data.csv.ipynb #b522f448
-from ..core import atomic_write
+from ..core import atomic_write, DataError
 
 # %% ../../nbs/01_data.csv.ipynb #04b6bcc3
 @dataclass
@@ -34,23 +35,77 @@ class KeypointTable:
         return len(self.names)
 
 # %% ../../nbs/01_data.csv.ipynb #62fb885a
-def read_keypoint_csv(
-    path:str|Path, # DLC-style CSV: 3 header rows (scorer, bodyparts, coords), first column = image path or frame
-) -> KeypointTable:
-    "Read a DLC-style CSV (scorer/bodyparts/coords header rows, first column = image path or frame)."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"labels file not found: {path}")
+_HDF5_SIGNATURE = b'\x89HDF\r\n\x1a\n'
+
+def _is_hdf5(path:Path) -> bool:
+    "Whether `path` is an HDF5 file, by suffix or by its signature bytes."
+    if path.suffix.lower() in ('.h5', '.hdf5', '.hdf'): return True
+    with open(path, 'rb') as f: return f.read(8) == _HDF5_SIGNATURE
+
+def _multi_animal_error(path:Path) -> ValueError:
+    return DataError(f"multi-animal (individuals) label files are not supported yet: {path}")
+
+def _read_h5_frame(path:Path) -> pd.DataFrame:
+    "The labels DataFrame of a DeepLabCut `.h5` file, index joined into image paths."
+    try:
+        with pd.HDFStore(path, mode='r') as store:
+            keys = store.keys()
+            key = '/df_with_missing' if '/df_with_missing' in keys else keys[0] if len(keys) == 1 else None
+            if key is None: raise DataError(f"it holds {len(keys)} tables {keys}, expected one (df_with_missing)")
+            df = store[key]
+    except Exception as e:
+        lines = [l.strip() for l in str(e).splitlines() if l.strip()] or [type(e).__name__]
+        end = 'End of HDF5 error back trace'  # PyTables' multi-line errors: keep the innermost cause
+        msg = lines[lines.index(end) - 1] if end in lines[1:] else lines[0]
+        raise DataError(f"{path}: cannot read as a DeepLabCut .h5 label file (a pandas DataFrame saved with to_hdf): {msg}") from e
+    if not isinstance(df, pd.DataFrame): raise DataError(f"{path}: the .h5 file holds a {type(df).__name__}, not a labels DataFrame")
+    if df.columns.nlevels == 4 and 'individuals' in df.columns.names: raise _multi_animal_error(path)
+    if isinstance(df.index, pd.MultiIndex): df.index = ['/'.join(str(p) for p in t) for t in df.index]
+    return df
+
+def _read_csv_frame(path:Path) -> pd.DataFrame:
+    "The labels DataFrame of a DLC-style CSV; leading unnamed columns are joined into the image path."
     try: df = pd.read_csv(path, header=[0, 1, 2], index_col=0)
     except Exception as e:
-        raise ValueError(f"{path}: cannot parse as a DLC-style CSV with 3 header rows (scorer, bodyparts, coords): {e}") from e
-    if df.columns.nlevels != 3 or len(df) == 0:
-        raise ValueError(f"{path}: expected 3 header rows (scorer, bodyparts, coords) and at least one data row")
-    extra = {}
-    kp_cols = [c for c in df.columns if c[2] in ('x', 'y', 'likelihood')]
+        raise DataError(f"{path}: cannot parse as a DLC-style CSV with 3 header rows (scorer, bodyparts, coords): {e}") from e
+    if str(df.columns.names[1]).strip().lower() == 'individuals': raise _multi_animal_error(path)
+    lead = 0
+    while lead < df.shape[1] and all(str(l).startswith('Unnamed:') for l in df.columns[lead]): lead += 1
+    if lead:
+        parts = [df.index.astype(str)] + [df.iloc[:, j].astype(str) for j in range(lead)]
+        df = df.iloc[:, lead:].set_axis(['/'.join(t) for t in zip(*parts)], axis=0)
+    return df
+
+# %% ../../nbs/01_data.csv.ipynb #bf7908ba
+_COORDS = ('x', 'y', 'likelihood')
+
+def _keypoint_columns(df:pd.DataFrame, path:Path) -> list:
+    "The (scorer, bodypart, coord) columns; duplicated keypoint names are an error (pandas renames repeats `x.1`)."
+    kp_cols, seen, dups = [], set(), []
     for c in df.columns:
-        if c not in kp_cols: extra[c[0]] = df[c].tolist()
+        coord = re.sub(r'\.\d+$', '', str(c[2]))
+        if coord not in _COORDS: continue
+        if (c[1], coord) in seen or coord != c[2]: dups.append(c[1])
+        seen.add((c[1], coord)); kp_cols.append(c)
+    if dups:
+        raise DataError(f"{path}: keypoint name(s) {list(dict.fromkeys(dups))} appear more than once in the bodyparts "
+                         f"header row; give every keypoint a unique name")
+    return kp_cols
+
+# %% ../../nbs/01_data.csv.ipynb #6beb9062
+def read_keypoint_csv(
+    path:str|Path, # DLC-style CSV (3 header rows: scorer, bodyparts, coords; first column = image path or frame) or DLC .h5
+) -> KeypointTable:
+    "Read DLC-style labels: a CSV (scorer/bodyparts/coords header rows, first column = image path or frame) or a DLC `.h5`."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"labels file not found: {path}")
+    df = _read_h5_frame(path) if _is_hdf5(path) else _read_csv_frame(path)
+    if df.columns.nlevels != 3 or len(df) == 0:
+        raise DataError(f"{path}: expected 3 header rows (scorer, bodyparts, coords) and at least one data row")
+    kp_cols = _keypoint_columns(df, path)
+    extra = {c[0]: df[c].tolist() for c in df.columns if c not in kp_cols}
     names = list(dict.fromkeys(c[1] for c in kp_cols))
-    if not names: raise ValueError(f"{path}: no x/y columns found in the third header row (coords)")
+    if not names: raise DataError(f"{path}: no x/y columns found in the third header row (coords)")
     scorer = kp_cols[0][0]
     def column(name, coord):
         cols = [c for c in kp_cols if c[1] == name and c[2] == coord]
@@ -59,13 +114,13 @@ def read_keypoint_csv(
         bad = vals.isna() & df[cols[0]].notna() & (df[cols[0]].astype(str).str.strip() != '')
         if bad.any():
             row = df.index[bad.to_numpy().argmax()]
-            raise ValueError(f"{path}: non-numeric value {df.loc[row, cols[0]]!r} in row {row!r}, column "
+            raise DataError(f"{path}: non-numeric value {df.loc[row, cols[0]]!r} in row {row!r}, column "
                              f"{name}/{coord}; use a number or leave the cell empty for a missing keypoint")
         return vals.to_numpy(np.float32)
     xy = []
     for n in names:
         x, y = column(n, 'x'), column(n, 'y')
-        if x is None or y is None: raise ValueError(f"{path}: keypoint {n!r} needs both an x and a y column")
+        if x is None or y is None: raise DataError(f"{path}: keypoint {n!r} needs both an x and a y column")
         xy.append(np.stack([x, y], -1))
     lik = [column(n, 'likelihood') for n in names]
     likelihoods = np.stack(lik, 1) if all(l is not None for l in lik) else None

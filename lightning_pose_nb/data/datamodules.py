@@ -15,6 +15,7 @@ from fastcore.basics import patch
 __all__ = ['SPLITS', 'split_sizes', 'split_indices', 'split_names', 'LabeledDataModule']
 
 # %% ../../nbs/05_data.datamodules.ipynb #ec4cfe54
+from ..core import DataError
 from .datasets import LabeledDataset
 
 # %% ../../nbs/05_data.datamodules.ipynb #e1a00486
@@ -25,7 +26,7 @@ def split_sizes(n:int, train_prob:float, val_prob:float) -> tuple[int,int,int]:
     n_train, n_val = int(math.floor(train_prob * n)), max(1, int(math.floor(val_prob * n)))
     n_test = n - n_train - n_val
     if n_test < 5: n_train, n_test = n_train + n_test, 0
-    if n_train < 1: raise ValueError(f"{n} labeled frames leave no training frame with train_prob={train_prob}")
+    if n_train < 1: raise DataError(f"{n} labeled frames leave no training frame with train_prob={train_prob}")
     return n_train, n_val, n_test
 
 def split_indices(n:int, train_prob:float=0.95, val_prob:float=0.05, seed:int=0, train_frames:float=1) -> dict:

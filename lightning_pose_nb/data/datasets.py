@@ -5,7 +5,9 @@
 # %% ../../nbs/03_data.datasets.ipynb #146f5410
 from __future__ import annotations
 from fastcore.basics import patch
-import re
+import re, warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 import cv2
@@ -17,6 +19,7 @@ from torch.utils.data import Dataset
 __all__ = ['resize_frame', 'read_image', 'context_frame_paths', 'LabeledDataset']
 
 # %% ../../nbs/03_data.datasets.ipynb #20945853
+from ..core import DataError
 from .csv import read_keypoint_csv
 from ..heatmaps import render_heatmaps
 
@@ -55,19 +58,20 @@ class LabeledDataset(Dataset):
     "Labeled frames from a DLC-style CSV, resized to `image_size`, with heatmap targets."
     def __init__(self, root:str|Path, csv_file:str|Path='CollectedData.csv', image_size:tuple[int,int]=(256, 256),
                  downsample_factor:int=2, keypoint_names:Sequence[str]|None=None,
-                 uniform_heatmaps_for_nan_keypoints:bool=True, cache_images:bool=True, do_context:bool=False):
+                 uniform_heatmaps_for_nan_keypoints:bool=True, cache_images:bool=True, do_context:bool=False,
+                 check_images:bool=True): # decode every image now: corrupt files fail, odd sizes and labels warn
         self.root, self.do_context = Path(root), do_context
         self.csv_path = Path(csv_file) if Path(csv_file).is_absolute() else self.root/csv_file
         table = read_keypoint_csv(self.csv_path)
         names = list(keypoint_names) if keypoint_names else table.names
         missing = [n for n in names if n not in table.names]
         if missing:
-            raise ValueError(f"{self.csv_path}: keypoints {missing} (from data.keypoint_names) are not in the CSV; "
+            raise DataError(f"{self.csv_path}: keypoints {missing} (from data.keypoint_names) are not in the CSV; "
                              f"it has {table.names}")
         order = [table.names.index(n) for n in names]
         self.keypoint_names, self.index = names, table.index
         self.frame_keypoints = torch.from_numpy(table.keypoints[:, order].copy())  # (N,K,2) original pixels
-        self.image_paths = [self.root/p for p in table.index]
+        self.image_paths = [self.root/str(p).replace('\\', '/') for p in table.index]  # Windows paths too
         absent = [(i, p) for i, p in enumerate(self.image_paths) if not p.is_file()]
         if absent:
             i, p = absent[0]
@@ -76,6 +80,7 @@ class LabeledDataset(Dataset):
         self.image_size, self.downsample_factor = tuple(image_size), downsample_factor
         self.uniform_heatmaps = uniform_heatmaps_for_nan_keypoints
         self.cache_images, self._cache = cache_images, {}
+        if check_images: self.check_images()
 
     def __len__(self): return len(self.image_paths)
     @property
@@ -94,6 +99,47 @@ class LabeledDataset(Dataset):
     def heatmap_size(self):
         "(h, w) of the heatmap targets."
         return tuple(s // 2 ** self.downsample_factor for s in self.image_size)
+
+# %% ../../nbs/03_data.datasets.ipynb #36edb3ca
+def _image_shape(path:Path) -> tuple[int,int]|None:
+    "(h, w) of an image file that decodes completely; None if it is unreadable, corrupt or truncated."
+    try: data = path.read_bytes()
+    except OSError: return None
+    if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[max(data.rfind(b'\xff\xda'), 0):]:
+        return None  # a JPEG cut before its end marker: OpenCV would pad it with grey instead of failing
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    return None if img is None else tuple(img.shape[:2])
+
+def _rows(ds, rows:list[int], limit:int=5) -> str:
+    "'row i 'path', ...' for the first `limit` rows."
+    out = ', '.join(f"row {i} {ds.index[i]!r}" for i in rows[:limit])
+    return out + (f" and {len(rows) - limit} more" if len(rows) > limit else '')
+
+# %% ../../nbs/03_data.datasets.ipynb #f44f6b6b
+@patch
+def check_images(self:LabeledDataset) -> dict:
+    "Decode every labeled image: raise naming the corrupt ones; warn on mixed sizes and on labels far outside their image."
+    with ThreadPoolExecutor(4) as ex: shapes = list(ex.map(_image_shape, self.image_paths))
+    bad = [i for i, s in enumerate(shapes) if s is None]
+    if bad:
+        raise DataError(f"{len(bad)} labeled image(s) listed in {self.csv_path} cannot be decoded (corrupt or truncated): "
+                         f"{_rows(self, bad)}; replace these files or remove their rows")
+    sizes = Counter(shapes)
+    if len(sizes) > 1:
+        desc = ', '.join(f"{h}x{w} in {n} image(s), first {_rows(self, [shapes.index((h, w))])}" for (h, w), n in sizes.most_common())
+        warnings.warn(f"labeled images listed in {self.csv_path} have different sizes (h x w): {desc}; labels are scaled "
+                      f"per image, but check that all frames come from the same camera setup")
+    wh = torch.tensor(shapes, dtype=torch.float32).flip(-1)[:, None]  # (N,1,2) each image's (w, h)
+    kp = self.frame_keypoints
+    rows, ks = ((kp < -0.5 * wh) | (kp > 1.5 * wh)).any(-1).nonzero(as_tuple=True)  # NaN (missing) never counts
+    far = [(i, self.keypoint_names[k]) for i, k in zip(rows.tolist(), ks.tolist())]
+    if far:
+        desc = ', '.join(f"row {i} {self.index[i]!r} {n} at ({kp[i, self.keypoint_names.index(n), 0]:g}, "
+                         f"{kp[i, self.keypoint_names.index(n), 1]:g}) in a {shapes[i][1]}x{shapes[i][0]} (w x h) image"
+                         for i, n in far[:5]) + (f" and {len(far) - 5} more" if len(far) > 5 else '')
+        warnings.warn(f"{len(far)} label(s) in {self.csv_path} lie far outside their image (more than half its size "
+                      f"beyond an edge): {desc}; check the labels' coordinates")
+    return {'sizes': dict(sizes), 'far_outside': far}
 
 # %% ../../nbs/03_data.datasets.ipynb #b25c7ef9
 @patch
@@ -124,3 +170,10 @@ def __getitem__(self:LabeledDataset, i:int) -> dict:
     visibility = torch.where(labeled, 2, 1 if self.uniform_heatmaps else 0)
     return {'images': image, 'keypoints': kp.reshape(-1), 'heatmaps': heatmaps, 'visibility': visibility,
             'bbox': torch.tensor([0., 0., h0, w0]), 'idxs': torch.tensor(i)}
+
+# %% ../../nbs/03_data.datasets.ipynb #c4a8ff9f
+@patch(as_prop=True)
+def unlabeled_keypoints(self:LabeledDataset) -> list[str]:
+    "Names of the keypoints that have no label (both x and y) in any row."
+    labeled = torch.isfinite(self.frame_keypoints).all(-1).any(0)
+    return [n for n, l in zip(self.keypoint_names, labeled.tolist()) if not l]

@@ -17,9 +17,10 @@ __all__ = ['MultiviewLabeledDataset', 'find_view_videos', 'MultiviewVideoFrames'
            'MultiviewContextVideoChunks', 'multiview_context_video_dataloader']
 
 # %% ../../nbs/07_data.multiview.ipynb #559133ad
+from ..core import DataError
 from .csv import read_keypoint_csv
 from .datasets import LabeledDataset, resize_frame
-from .video import list_videos, video_info, iter_frames, VideoError, ContextVideoChunks
+from .video import list_videos, video_info, iter_frames, iter_checked_frames, VideoError, ContextVideoChunks
 
 # %% ../../nbs/07_data.multiview.ipynb #0b9451ec
 class MultiviewLabeledDataset(Dataset):
@@ -34,22 +35,24 @@ class MultiviewLabeledDataset(Dataset):
                  uniform_heatmaps_for_nan_keypoints:bool=True, # missing keypoints get a uniform (not empty) target
                  cache_images:bool=True, # keep decoded, resized frames in memory
                  do_context:bool=False, # items hold 5-frame windows (B,5,3,H,W per view) for the context model
+                 check_images:bool=True, # decode every view's images now (`LabeledDataset.check_images`)
                 ):
         root = Path(root)
         csv_files = [csv_files] if isinstance(csv_files, (str, Path)) else list(csv_files)
         paths = [Path(c) if Path(c).is_absolute() else root/c for c in csv_files]
         view_names = [p.stem for p in paths] if view_names is None else [str(v) for v in view_names]
         if len(csv_files) != len(view_names) or not view_names:
-            raise ValueError(f"{len(csv_files)} labels CSV(s) {[str(c) for c in csv_files]} for {len(view_names)} "
+            raise DataError(f"{len(csv_files)} labels CSV(s) {[str(c) for c in csv_files]} for {len(view_names)} "
                              f"view(s) {view_names}: give one CSV per view, in the same order")
-        if len(set(view_names)) != len(view_names): raise ValueError(f"view names repeat: {view_names}")
+        if len(set(view_names)) != len(view_names): raise DataError(f"view names repeat: {view_names}")
         keypoint_names = keypoint_names or _common_keypoint_names(paths)
         self.views = [LabeledDataset(root, p, image_size, downsample_factor, keypoint_names,
-                                     uniform_heatmaps_for_nan_keypoints, cache_images, do_context) for p in paths]
+                                     uniform_heatmaps_for_nan_keypoints, cache_images, do_context,
+                                     check_images=check_images) for p in paths]
         first = self.views[0]
         for v in self.views[1:]:
             if len(v) != len(first):
-                raise ValueError(f"views have different numbers of labeled frames: {first.csv_path} has "
+                raise DataError(f"views have different numbers of labeled frames: {first.csv_path} has "
                                  f"{len(first)} rows, {v.csv_path} has {len(v)} rows; rows must be aligned by frame")
         self.root, self.do_context, self.view_names = root, do_context, view_names
         # what every view shares, read from view 0
@@ -62,7 +65,7 @@ def _common_keypoint_names(paths:list[Path]) -> list[str]:
     names = [read_keypoint_csv(p).names for p in paths]
     for p, n in zip(paths[1:], names[1:]):
         if set(n) != set(names[0]):
-            raise ValueError(f"keypoint names differ between views: {paths[0]} has {names[0]}, {p} has {n}; "
+            raise DataError(f"keypoint names differ between views: {paths[0]} has {names[0]}, {p} has {n}; "
                              f"every view must label the same keypoints under the same names")
     return names[0]
 
@@ -104,6 +107,18 @@ def __repr__(self:MultiviewLabeledDataset):
     return (f"{type(self).__name__}({len(self)} frames x {self.num_views} views {self.view_names}, "
             f"{self.num_keypoints} keypoints, {self.image_size})")
 
+# %% ../../nbs/07_data.multiview.ipynb #ffe7edcb
+@patch
+def check_images(self:MultiviewLabeledDataset) -> dict:
+    "`LabeledDataset.check_images` of every view: {view name: its result}."
+    return {n: v.check_images() for n, v in zip(self.view_names, self.views)}
+
+@patch(as_prop=True)
+def unlabeled_keypoints(self:MultiviewLabeledDataset) -> list[str]:
+    "Keypoints with no label in any row, per view: `view/name` (plain `name` with one view)."
+    if self.num_views == 1: return self.views[0].unlabeled_keypoints
+    return [f"{n}/{k}" for n, v in zip(self.view_names, self.views) for k in v.unlabeled_keypoints]
+
 # %% ../../nbs/07_data.multiview.ipynb #d85c3480
 def _view_token(stem:str, view:str) -> str|None:
     "The session key: `stem` without the `view` token, or None if `view` is not a token of `stem`."
@@ -125,10 +140,10 @@ def find_view_videos(
     for p in list_videos(video_dir):
         hits = [(v, s) for v in view_names if (s := _view_token(p.stem, v)) is not None]
         if not hits: unmatched.append(p.name); continue
-        if len(hits) > 1: raise ValueError(f"video {p} names several views {[v for v, _ in hits]}; name exactly one")
+        if len(hits) > 1: raise DataError(f"video {p} names several views {[v for v, _ in hits]}; name exactly one")
         v, s = hits[0]
         got = sessions.setdefault(s, {})
-        if v in got: raise ValueError(f"two videos for view {v!r} of session {s!r} in {video_dir}: {got[v].name}, {p.name}")
+        if v in got: raise DataError(f"two videos for view {v!r} of session {s!r} in {video_dir}: {got[v].name}, {p.name}")
         got[v] = p
     if unmatched: warnings.warn(f"videos in {video_dir} naming none of the views {view_names} are left out: {unmatched}")
     if not sessions:
@@ -162,7 +177,7 @@ class MultiviewVideoFrames(IterableDataset):
         return torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1)
 
     def __iter__(self):
-        streams = [iter_frames(p) for p in self.paths]
+        streams = [iter_checked_frames(p, info['num_frames']) for p, info in zip(self.paths, self.infos)]
         i = 0
         try:
             while True:

@@ -18,6 +18,7 @@ from torch.utils.data import IterableDataset, DataLoader
 __all__ = ['VideoSequences', 'SemiSupervisedDataModule']
 
 # %% ../../nbs/08_data.unlabeled.ipynb #636c741e
+from ..core import DataError
 from .datasets import resize_frame
 from .video import open_video, video_info, VideoError
 from .datamodules import LabeledDataModule
@@ -41,7 +42,7 @@ class VideoSequences(IterableDataset):
                 raise VideoError(f"the views of one session must have the same number of frames, got {counts}")
             n = infos[0]['num_frames']
             if n < self.sequence_length:
-                raise ValueError(f"video {views[0]} has {n} frames, fewer than the sequence length {self.sequence_length} "
+                raise DataError(f"video {views[0]} has {n} frames, fewer than the sequence length {self.sequence_length} "
                                  "(dali.*.train settings): lower it or remove the video")
             self.num_frames.append(n)
         self.num_sequences = num_sequences or max(1, sum(self.num_frames) // self.sequence_length)

@@ -13,26 +13,27 @@ from torch.utils.data import IterableDataset, DataLoader
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['VIDEO_SUFFIXES', 'VideoError', 'list_videos', 'open_video', 'video_info', 'iter_frames', 'VideoFrames',
-           'video_dataloader', 'ContextVideoChunks', 'context_video_dataloader']
+__all__ = ['VIDEO_SUFFIXES', 'VideoError', 'list_videos', 'open_video', 'video_info', 'iter_frames', 'iter_checked_frames',
+           'VideoFrames', 'video_dataloader', 'ContextVideoChunks', 'context_video_dataloader']
 
 # %% ../../nbs/04_data.video.ipynb #917102d6
+from ..core import DataError
 from .datasets import resize_frame
 
 # %% ../../nbs/04_data.video.ipynb #e4bbce9e
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.m4v')
 
-class VideoError(ValueError):
+class VideoError(DataError):
     "A video file cannot be opened or decoded."
 
 def list_videos(
     path:str|Path, # a video file, or a folder of videos (files with a suffix in `VIDEO_SUFFIXES`)
 ) -> list[Path]:
-    "A video file itself, or the videos in a folder (sorted)."
+    "A video file itself, or the videos in a folder (sorted; hidden `.name` files skipped)."
     path = Path(path)
     if path.is_file(): return [path]
     if not path.is_dir(): raise FileNotFoundError(f"no video or folder at {path}")
-    return sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    return sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith('.'))
 
 # %% ../../nbs/04_data.video.ipynb #aa2200be
 def open_video(
@@ -70,6 +71,20 @@ def iter_frames(
             yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
     finally: cap.release()
 
+# %% ../../nbs/04_data.video.ipynb #e2b3774e
+def iter_checked_frames(
+    path:str|Path, # video file
+    num_frames:int, # frames the container reports (`video_info(path)['num_frames']`)
+) -> Iterator[np.ndarray]:
+    "`iter_frames`, raising `VideoError` at the end if fewer than `num_frames` frames decoded."
+    n = 0
+    for frame in iter_frames(path):
+        yield frame
+        n += 1
+    if n < num_frames:
+        raise VideoError(f"video {path}: decoded {n} of {num_frames} frames; frame {n} onward could not be decoded "
+                         f"(corrupt or truncated file?)")
+
 # %% ../../nbs/04_data.video.ipynb #77218be5
 class VideoFrames(IterableDataset):
     "Frames of one video, resized to `image_size`, as dicts with `images` (3,H,W) uint8, `frame_idx`, `bbox`."
@@ -84,7 +99,7 @@ class VideoFrames(IterableDataset):
 
     def __iter__(self):
         bbox = torch.tensor([0., 0., self.info['height'], self.info['width']])
-        for i, frame in enumerate(iter_frames(self.path)):
+        for i, frame in enumerate(iter_checked_frames(self.path, self.info['num_frames'])):
             img = torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
             yield {'images': img, 'frame_idx': torch.tensor(i), 'bbox': bbox}
 
@@ -136,7 +151,7 @@ class ContextVideoChunks(IterableDataset):
 # %% ../../nbs/04_data.video.ipynb #42e41420
 @patch
 def _frames(self:ContextVideoChunks):
-    for frame in iter_frames(self.path):
+    for frame in iter_checked_frames(self.path, self.info['num_frames']):
         yield torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
 
 @patch

@@ -93,5 +93,8 @@ def get_model(
 ):
     "Build the configured tracker (checked, with its losses), starting from `model.checkpoint` when named."
     model = check_config(cfg).from_config(cfg, data)
-    if cfg.model.get('checkpoint'): load_weights_from_checkpoint(model, cfg.model.checkpoint)
+    if cfg.model.get('checkpoint'):
+        what = load_weights_from_checkpoint(model, cfg.model.checkpoint)
+        print(f"model.checkpoint: started from the {'weights' if what == 'all' else 'backbone weights'} of "
+              f"{find_checkpoint(cfg.model.checkpoint)}")
     return model
