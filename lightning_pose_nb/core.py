@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #fbfcc002
 from __future__ import annotations
-import os, sys, difflib, warnings, tempfile, contextlib
+import os, sys, difflib, logging, warnings, tempfile, contextlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES',
            'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError', 'repo_root',
            'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config', 'config_views',
-           'default_accelerator', 'default_device', 'in_test', 'atomic_write', 'run_cli']
+           'default_accelerator', 'default_device', 'in_test', 'quiet_lightning', 'atomic_write', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 import torch
@@ -191,7 +191,7 @@ def load_config(
     resolved.eval.test_videos_directory = _resolve_dir(resolved.eval.test_videos_directory, base) or d.video_dir
     if resolved.model.losses_to_use in (None, ''): resolved.model.losses_to_use = []
     _check_config(resolved)
-    if warn:
+    if warn and not (base is not None and base == (repo_root()/'configs').resolve()):   # our own configs: no noise
         ignored = [f for f in IGNORED_FIELDS if _get(user, f) is not None]
         if ignored: warnings.warn(f"config fields not used by lightning_pose_nb (ignored): {', '.join(ignored)}", UserWarning)
     return resolved
@@ -227,6 +227,19 @@ def default_device() -> torch.device:
 def in_test() -> bool:
     "True under `nbdev-test` (which sets `IN_TEST`) or pytest runs that set it."
     return bool(os.environ.get('IN_TEST'))
+
+class _DropMessages(logging.Filter):
+    "Drop log records whose message contains one of `needles`."
+    def __init__(self, *needles): super().__init__(); self.needles = needles
+    def filter(self, record): return not any(n in record.getMessage() for n in self.needles)
+
+def quiet_lightning():
+    "Silence lines a user cannot act on: Lightning's logging-service advert and a deprecation inside Lightning itself."
+    log = logging.getLogger('lightning.pytorch.utilities.rank_zero')
+    if not any(isinstance(f, _DropMessages) for f in log.filters): log.addFilter(_DropMessages('litlogger'))
+    warnings.filterwarnings('ignore', r'.*isinstance\(treespec, LeafSpec\).*')
+
+quiet_lightning()
 
 _UMASK = os.umask(0); os.umask(_UMASK)   # read once: the process's file-creation mask
 

@@ -15,9 +15,9 @@ import yaml
 
 from lightning_pose_nb.core import bundled_data_dir
 from lightning_pose_nb.data.csv import read_keypoint_csv, write_keypoint_csv
-from lightning_pose_nb.predict import lpnb_predict
+from lightning_pose_nb.cli import lpnb_predict
 from lightning_pose_nb.testing import write_clip, example_video
-from lightning_pose_nb.train import lpnb_train
+from lightning_pose_nb.cli import lpnb_train
 
 
 def folder_hash(folder: Path) -> str:
