@@ -79,6 +79,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'lightning_pose_nb.core.default_config_path': ( 'core.html#default_config_path',
                                                                                         'lightning_pose_nb/core.py'),
                                         'lightning_pose_nb.core.default_device': ('core.html#default_device', 'lightning_pose_nb/core.py'),
+                                        'lightning_pose_nb.core.example_dir': ('core.html#example_dir', 'lightning_pose_nb/core.py'),
                                         'lightning_pose_nb.core.in_test': ('core.html#in_test', 'lightning_pose_nb/core.py'),
                                         'lightning_pose_nb.core.load_config': ('core.html#load_config', 'lightning_pose_nb/core.py'),
                                         'lightning_pose_nb.core.quiet_lightning': ( 'core.html#quiet_lightning',

@@ -11,8 +11,9 @@ from typing import Any
 # %% auto #0
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES',
            'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError', 'repo_root',
-           'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config', 'config_views',
-           'default_accelerator', 'default_device', 'in_test', 'quiet_lightning', 'atomic_write', 'run_cli']
+           'example_dir', 'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config',
+           'config_views', 'default_accelerator', 'default_device', 'in_test', 'quiet_lightning', 'atomic_write',
+           'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 import torch
@@ -36,23 +37,27 @@ class DataError(UserError, ValueError):
 
 # %% ../nbs/00_core.ipynb #26a2fbe8
 def repo_root() -> Path:
-    "Root of the source checkout (the folder holding `configs/` and `data/`)."
+    "Root of the source checkout (where `configs/` and `data/` link into the package's example)."
     import lightning_pose_nb  # works both in the library and in this notebook
     return Path(lightning_pose_nb.__file__).resolve().parent.parent
 
+def example_dir() -> Path:
+    "The example that ships inside the package (`configs/`, `data/`): present in a checkout and in an installed wheel."
+    import lightning_pose_nb
+    return Path(lightning_pose_nb.__file__).parent/'example'
+
 def bundled_data_dir() -> Path:
     "The bundled mirror-mouse example dataset."
-    return repo_root()/'data'/'mirror-mouse-example'
+    return example_dir()/'data'/'mirror-mouse-example'
 
 def default_config_path() -> Path:
     "The config `lpnb-train` uses when given none."
-    p = repo_root()/'configs'/'mirror-mouse-default.yaml'
+    p = example_dir()/'configs'/'mirror-mouse-default.yaml'
     if not p.exists():
-        raise FileNotFoundError(f"bundled default config not found at {p}: it ships with the source checkout; "
-                                "pass a CONFIG file instead")
+        raise FileNotFoundError(f"bundled default config not found at {p}: reinstall lightning-pose-nb, or pass a CONFIG file")
     return p
 
-OmegaConf.register_resolver('LP_ROOT_PATH', lambda *_: str(repo_root()), replace=True)
+OmegaConf.register_resolver('LP_ROOT_PATH', lambda *_: str(example_dir()), replace=True)  # its data/ is the reference's
 
 # %% ../nbs/00_core.ipynb #ba236340
 DEFAULTS = {
@@ -191,7 +196,7 @@ def load_config(
     resolved.eval.test_videos_directory = _resolve_dir(resolved.eval.test_videos_directory, base) or d.video_dir
     if resolved.model.losses_to_use in (None, ''): resolved.model.losses_to_use = []
     _check_config(resolved)
-    if warn and not (base is not None and base == (repo_root()/'configs').resolve()):   # our own configs: no noise
+    if warn and not (base is not None and base == (example_dir()/'configs').resolve()):   # our own configs: no noise
         ignored = [f for f in IGNORED_FIELDS if _get(user, f) is not None]
         if ignored: warnings.warn(f"config fields not used by lightning_pose_nb (ignored): {', '.join(ignored)}", UserWarning)
     return resolved

@@ -131,7 +131,10 @@ The frames and labels come from the Lightning Pose example data; see the license
 
 # %% ../../nbs/09_data.two_view_example.ipynb #05da2265
 def bundled_multiview_dir() -> Path:
-    "The two-view example (`data/mirror-mouse-multiview`), cut from the mirror-mouse data on first use (~10 s)."
+    "The two-view example, cut from the mirror-mouse data on first use (~10 s): beside it, or in the user's cache."
     dest = bundled_data_dir().parent/'mirror-mouse-multiview'
+    if not (dest/'README.md').exists() and not os.access(dest.parent, os.W_OK):   # a read-only installed package
+        dest = Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lightning_pose_nb'/'mirror-mouse-multiview'
     if not (dest/'README.md').exists(): make_two_view_example(bundled_data_dir(), dest, max_frames=500)
     return dest
+
