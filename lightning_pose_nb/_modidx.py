@@ -767,7 +767,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                      'lightning_pose_nb/train.py'),
                                          'lightning_pose_nb.train.TrainResult': ('train.html#trainresult', 'lightning_pose_nb/train.py'),
                                          'lightning_pose_nb.train._differences': ('train.html#_differences', 'lightning_pose_nb/train.py'),
-                                         'lightning_pose_nb.train._flat': ('train.html#_flat', 'lightning_pose_nb/train.py'),
                                          'lightning_pose_nb.train._quiet_fit': ('train.html#_quiet_fit', 'lightning_pose_nb/train.py'),
                                          'lightning_pose_nb.train.build_data_module': ( 'train.html#build_data_module',
                                                                                         'lightning_pose_nb/train.py'),

@@ -19,7 +19,7 @@ __all__ = ['MODEL_FILES', 'TrainResult', 'build_trainer', 'build_data_module', '
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
-                                    ConfigError, UserError)
+                                    ConfigError, UserError, _leaves)
 from .data.video import video_info
 from .callbacks import UnfreezeBackbone, AnnealWeight
 from .data.unlabeled import SemiSupervisedDataModule
@@ -90,13 +90,9 @@ def model_files(model_dir:Path) -> list[Path]:
     return sorted({p for pattern in MODEL_FILES for p in Path(model_dir).glob(pattern)})
 
 def _differences(a:DictConfig, b:DictConfig, allowed=()) -> list[str]:
-    fa = dict(_flat(OmegaConf.to_container(a))); fb = dict(_flat(OmegaConf.to_container(b)))
-    return [k for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k) and k not in allowed]
-
-def _flat(d, prefix=''):
-    for k, v in d.items():
-        if isinstance(v, dict) and v: yield from _flat(v, f'{prefix}{k}.')
-        else: yield f'{prefix}{k}', v
+    "Dotted fields whose values differ between two configs (leaves named as `core.check_config_fields` names them)."
+    fields = sorted(set(_leaves(OmegaConf.to_container(a))) | set(_leaves(OmegaConf.to_container(b))))
+    return [k for k in fields if k not in allowed and OmegaConf.select(a, k) != OmegaConf.select(b, k)]
 
 def check_model_dir(model_dir:Path, cfg:DictConfig, overwrite:bool=False, resume:bool=False) -> Path|None:
     "Refuse a folder holding a model unless `overwrite`/`resume`; for `resume`, the `last.ckpt` to continue from."
