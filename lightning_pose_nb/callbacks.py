@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['UnfreezeBackbone', 'AnnealWeight']
+__all__ = ['UnfreezeBackbone', 'AnnealWeight', 'FrameProgressBar']
 
 # %% ../nbs/20_callbacks.ipynb #7c6c78f4
 class UnfreezeBackbone(pl.Callback):
@@ -93,3 +93,27 @@ def on_train_epoch_start(self:AnnealWeight,
 ):
     "Set the model's weight to `value(trainer.current_epoch)`."
     self._set(pl_module, self.value(trainer.current_epoch))
+
+# %% ../nbs/20_callbacks.ipynb #110bfdbc
+from pathlib import Path
+from lightning.pytorch.callbacks import TQDMProgressBar
+
+class FrameProgressBar(TQDMProgressBar):
+    "Lightning's progress bar, with prediction counted in frames and labelled with the video's name."
+    def on_predict_batch_start(self, trainer, pl_module, batch, batch_idx, dataloader_idx=0):
+        if not self.has_dataloader_changed(dataloader_idx): return
+        ds = trainer.predict_dataloaders[dataloader_idx] if isinstance(trainer.predict_dataloaders, list) else trainer.predict_dataloaders
+        ds = ds.dataset
+        self._frames_done, total = 0, getattr(ds, 'num_frames', None)
+        if total is None:
+            try: total = len(ds)
+            except TypeError: total = None
+        bar = self.predict_progress_bar
+        bar.reset(total=total); bar.unit = 'frame'
+        paths = getattr(ds, 'paths', None) or [p for p in [getattr(ds, 'path', None)] if p is not None]
+        bar.set_description(' '.join(['Predicting', *(Path(p).name for p in paths)]))
+
+    def on_predict_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        self._frames_done += len(outputs[0]) if isinstance(outputs, (tuple, list)) else len(outputs)
+        bar = self.predict_progress_bar
+        if not bar.disable: bar.n = self._frames_done; bar.refresh()

@@ -73,7 +73,7 @@ DEFAULTS = {
                  'lr_scheduler_params': {'multisteplr': {'milestones': [150, 200, 250], 'gamma': 0.5}},
                  'uniform_heatmaps_for_nan_keypoints': True, 'num_workers': None,
                  'patch_mask': {'init_epoch': 0, 'final_epoch': 1, 'init_ratio': 0.0, 'final_ratio': 0.0}},
-    'model': {'losses_to_use': [], 'backbone': 'resnet50', 'backbone_pretrained': False, 'model_type': 'heatmap',
+    'model': {'losses_to_use': [], 'backbone': 'resnet50', 'backbone_pretrained': True, 'model_type': 'heatmap',
               'heatmap_loss_type': 'mse', 'model_name': 'test', 'checkpoint': None},
     'eval': {'predict_vids_after_training': True, 'test_videos_directory': None},
     # unsupervised losses (used when named in model.losses_to_use) and their warm-up, as in the reference's defaults

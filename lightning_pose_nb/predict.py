@@ -26,6 +26,7 @@ from .data.multiview import (MultiviewLabeledDataset, find_view_videos, multivie
 from .data.datamodules import LabeledDataModule
 from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_norm, pca_errors, fit_pca_metrics
 from .models.factory import model_class_for, find_checkpoint
+from .callbacks import FrameProgressBar
 
 # %% ../nbs/22_predict.ipynb #7f249ab8
 def model_checkpoint(model_dir:str|Path) -> Path:
@@ -69,11 +70,12 @@ def load_model(
 # %% ../nbs/22_predict.ipynb #5a06a567
 def prediction_trainer(
     accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
-    progress:bool=True, # show Lightning's progress bar
+    progress:bool=True, # show a progress bar (prediction counted in frames)
 ) -> pl.Trainer:
-    "A one-device `Trainer` for prediction: no logger, no checkpoints."
+    "A one-device `Trainer` for prediction: no logger, no checkpoints, progress in frames."
     return pl.Trainer(accelerator=accelerator or default_accelerator(), devices=1, logger=False,
                       enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
+                      callbacks=[FrameProgressBar()] if progress else None,
                       default_root_dir=tempfile.gettempdir())
 
 def predict_loader(model, loader:DataLoader, trainer:pl.Trainer|None=None) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +249,7 @@ def predict_inputs(
     inputs:list, # videos, folders of videos, labels CSVs (one per view, in view order)
     output_dir:str|Path|None=None, # where to write (default: the model directory)
     batch_size:int=32, # frames per batch
-    progress:bool=True, # show Lightning's progress bar
+    progress:bool=True, # show a progress bar (prediction counted in frames)
 ) -> list[Path]:
     "Predict each input with the model in `model_dir`; returns the prediction files written."
     model, cfg = load_model(model_dir)

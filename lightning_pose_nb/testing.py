@@ -12,7 +12,7 @@ import lightning.pytorch as pl
 
 # %% auto #0
 __all__ = ['EXAMPLE_SINGLEVIEW_COLUMNS', 'EXAMPLE_MIRRORED_COLUMNS', 'UNSUPERVISED_TEST_PARAMS', 'scratch_dir', 'tiny_trainer',
-           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip']
+           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip', 'fill_weight_cache']
 
 # %% ../nbs/99_testing.ipynb #c9b4668f
 from .core import bundled_data_dir
@@ -111,3 +111,41 @@ def write_clip(
             writer.write(frame)
     finally: writer.release(); cap.release()
     return Path(dest)
+
+# %% ../nbs/99_testing.ipynb #0c303723
+def _random_like(sd:dict, g:torch.Generator) -> dict:
+    out = {}
+    for k, v in sd.items():
+        if not v.is_floating_point(): out[k] = v.clone()
+        elif k.endswith('running_var'): out[k] = torch.rand(v.shape, generator=g) + 0.5
+        else: out[k] = torch.randn(v.shape, generator=g) * 0.02
+    return out
+
+def fill_weight_cache(
+    backbone:str, # a registered backbone name
+    seed:int=0, # for the random values
+) -> dict:
+    "Write random weights for `backbone` where its pretrained file is cached (current caches); returns the file's tensors."
+    import timm, torchvision
+    from safetensors.torch import save_file
+    from lightning_pose_nb.models.backbones import backbone_spec
+    from lightning_pose_nb.models.weights import WeightSource, hf_cache_dir
+    src, g = WeightSource.parse(backbone_spec(backbone).weights), torch.Generator().manual_seed(seed)
+    if src.provider == 'timm':  # the released architecture (e.g. DINOv2's 14-pixel patches), timm's names
+        sd = _random_like(timm.create_model(src.reference.split('.')[0]).state_dict(), g)
+        root, commit = hf_cache_dir()/f"models--{src.hf_repo.replace('/', '--')}", 'a' * 40
+        (root/'refs').mkdir(parents=True, exist_ok=True); (root/'refs'/'main').write_text(commit)
+        (root/'snapshots'/commit).mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in sd.items()}, root/'snapshots'/commit/'model.safetensors')
+        return sd
+    src.cache_path.parent.mkdir(parents=True, exist_ok=True)
+    if src.provider == 'openmmlab':  # a pose model: the ResNet under `backbone.`, beside its keypoint head
+        net = _random_like(torchvision.models.resnet50(weights=None).state_dict(), g)
+        sd = {**{f'backbone.{k}': v for k, v in net.items() if not k.startswith('fc.')},
+              'keypoint_head.final_layer.weight': torch.randn(17, 256, 1, 1, generator=g)}
+        torch.save({'meta': {'epoch': 210}, 'state_dict': sd}, src.cache_path)
+        return sd
+    arch = src.reference.split('_Weights')[0].lower()   # torchvision: its own model's names
+    sd = _random_like(getattr(torchvision.models, arch)(weights=None).state_dict(), g)
+    torch.save(sd, src.cache_path)
+    return sd

@@ -155,12 +155,12 @@ def train(
     resume_from = check_model_dir(model_dir, cfg, overwrite, resume)
     dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
     check_prediction_videos(cfg)
+    pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
+    model = get_model(cfg, dm)  # pretrained weights found (or the error) before anything is written
     if overwrite: clear_model_dir(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     if resume_from is None:
         with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
-    pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
-    model = get_model(cfg, dm)
     trainer, best_cb = build_trainer(cfg, model_dir, accelerator, model_cls.semi_supervised, enable_progress_bar=progress,
                                      **trainer_kwargs)
     t0 = time.perf_counter()

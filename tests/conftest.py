@@ -10,6 +10,14 @@ from lightning_pose_nb.testing import write_clip, example_video
 BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_downloads(tmp_path_factory):
+    "Empty, temporary weight caches with downloads off for the whole run (command-line subprocesses inherit them)."
+    from lightning_pose_nb.models.weights import empty_caches
+    with empty_caches(tmp_path_factory.mktemp("caches")):
+        yield
+
+
 def cli(name: str) -> str:
     "Path of a console script installed beside this Python."
     found = BIN / name

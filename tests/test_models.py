@@ -4,9 +4,9 @@ import torch
 
 from lightning_pose_nb.core import default_config_path, load_config
 from lightning_pose_nb.models import BACKBONES, MODELS, get_model
+from lightning_pose_nb.models.backbones import is_vit
 from lightning_pose_nb.testing import toy_batch
 
-VIT_FAMILIES = ("vit", "sam")
 # every supervised model type with every backbone it accepts (the regression model takes ConvNets only);
 # context models get (B,5,3,H,W) windows
 MULTIVIEW_ONLY = {"heatmap_multiview_transformer"}   # needs several views and a ViT
@@ -14,7 +14,7 @@ MULTIVIEW_ONLY = {"heatmap_multiview_transformer"}   # needs several views and a
 
 def accepted(model_type, backbone):
     family = BACKBONES[backbone].family
-    if model_type == "regression": return family not in VIT_FAMILIES
+    if model_type == "regression": return not is_vit(backbone)   # transformers (ViT, SAM, SAM2) are heatmap-only
     if model_type in MULTIVIEW_ONLY: return family == "vit"
     return True
 

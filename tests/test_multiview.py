@@ -9,7 +9,8 @@ from lightning_pose_nb.core import repo_root
 from lightning_pose_nb.data.csv import read_keypoint_csv
 from lightning_pose_nb.data.two_view_example import bundled_multiview_dir
 from lightning_pose_nb.train import train
-from lightning_pose_nb.testing import write_clip
+from lightning_pose_nb.testing import write_clip, fill_weight_cache
+from lightning_pose_nb.models.weights import empty_caches
 from conftest import run_cli
 
 VIEWS = {"top": 168, "bot": 238}  # view -> frame height (the frames are 396 wide)
@@ -118,7 +119,9 @@ def test_reference_multiview_template_trains(tmp_path):
                      "image_resize_dims": {"height": 64, "width": 64}},
             "training": {"max_epochs": 1, "min_epochs": 1, "check_val_every_n_epoch": 1},
             "eval": {"predict_vids_after_training": False}}
-    with pytest.warns(UserWarning, match="data.bbox_file"):
-        res = train(REF_MULTIVIEW, tmp_path / "ref", over, accelerator="cpu", progress=False, limit_train_batches=1)
+    with empty_caches(tmp_path / "caches"):   # the template keeps the reference's default: pretrained DINO weights
+        fill_weight_cache("vits_dino")
+        with pytest.warns(UserWarning, match="data.bbox_file"):
+            res = train(REF_MULTIVIEW, tmp_path / "ref", over, accelerator="cpu", progress=False, limit_train_batches=1)
     assert (res.model_dir / "predictions_top.csv").exists() and (res.model_dir / "predictions_bot.csv").exists()
     assert yaml.safe_load((res.model_dir / "config.yaml").read_text())["model"]["model_type"] == "heatmap_multiview_transformer"

@@ -207,6 +207,8 @@ class MultiviewContextVideoChunks(ContextVideoChunks):
         self.views = MultiviewVideoFrames(paths, image_size)
         self.is_multiview = len(self.views.paths) > 1
         self.path, self.image_size, self.chunk, self.radius = self.views.paths[0], tuple(image_size), chunk, radius
+    @property
+    def num_frames(self) -> int: return len(self.views)
     def bbox(self) -> torch.Tensor:
         "(4V,) `[0, 0, h, w]` of each view's frames."
         return self.views.bbox

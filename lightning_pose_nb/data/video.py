@@ -20,6 +20,10 @@ __all__ = ['VIDEO_SUFFIXES', 'VideoError', 'list_videos', 'open_video', 'video_i
 from ..core import DataError
 from .datasets import resize_frame
 
+# %% ../../nbs/04_data.video.ipynb #f242c6fd
+import os
+os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')  # AV_LOG_QUIET; read by OpenCV when it opens its first video
+
 # %% ../../nbs/04_data.video.ipynb #e4bbce9e
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.m4v')
 
@@ -153,6 +157,11 @@ class ContextVideoChunks(IterableDataset):
 def _frames(self:ContextVideoChunks):
     for frame in iter_checked_frames(self.path, self.info['num_frames']):
         yield torch.from_numpy(resize_frame(frame, self.image_size)).permute(2, 0, 1).contiguous()
+
+@patch(as_prop=True)
+def num_frames(self:ContextVideoChunks) -> int:
+    "Frames in the video (centre frames over all chunks); progress bars count these."
+    return self.info['num_frames']
 
 @patch
 def bbox(self:ContextVideoChunks) -> torch.Tensor:

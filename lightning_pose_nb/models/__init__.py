@@ -6,7 +6,8 @@
 __all__ = ['ALLOWED_BACKBONES']
 
 # %% ../../nbs/19_models.ipynb #d623a2dc
-from .backbones import build_backbone, BACKBONES, load_backbone_weights
+from .backbones import build_backbone, BACKBONES
+from .weights import load_backbone_weights, fetch_weights, WeightsUnavailableError
 from .heads import HeatmapHead, HeatmapMHCRNNHead, LinearRegressionHead
 from .base import (BaseFeatureExtractor, BaseSupervisedTracker, SemiSupervisedTrackerMixin,
                                            MODELS, register_model, delegates_to_base, OptimizerNotImplementedError,

@@ -254,7 +254,7 @@ def test_step(self:BaseSupervisedTracker, batch, batch_idx):
     self.evaluate_labeled(batch, 'test')
 
 # %% ../../nbs/13_models.base.ipynb #8648b611
-_VIT = ('vit', 'sam')
+_VIT = ('vit', 'eva', 'sam', 'hiera')  # transformers: square inputs
 
 @patch(cls_method=True)
 def accepted_backbones(cls:BaseSupervisedTracker) -> list[str]:
@@ -299,7 +299,7 @@ def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
     sched_params = (t.get('lr_scheduler_params') or {}).get(t.lr_scheduler)
     names = list(data.dataset.keypoint_names) if data is not None else (list(d.keypoint_names or []) or None)
     return dict(num_keypoints=data.num_keypoints if data is not None else d.num_keypoints, keypoint_names=names,
-                backbone=m.backbone, pretrained=m.get('backbone_pretrained', False),
+                backbone=m.backbone, pretrained=m.get('backbone_pretrained', True),
                 backbone_checkpoint=m.get('backbone_checkpoint'), torch_seed=t.rng_seed_model_pt,
                 optimizer=t.optimizer, optimizer_params=plain(t.optimizer_params) or None,
                 lr_scheduler=t.lr_scheduler, lr_scheduler_params=plain(sched_params) or None,
