@@ -239,9 +239,9 @@ class _DropMessages(logging.Filter):
     def filter(self, record): return not any(n in record.getMessage() for n in self.needles)
 
 def quiet_lightning():
-    "Silence lines a user cannot act on: Lightning's logging-service advert and a deprecation inside Lightning itself."
+    "Silence lines a user cannot act on: Lightning's logging-service advert, its TPU/HPU lines, a deprecation inside Lightning."
     log = logging.getLogger('lightning.pytorch.utilities.rank_zero')
-    if not any(isinstance(f, _DropMessages) for f in log.filters): log.addFilter(_DropMessages('litlogger'))
+    if not any(isinstance(f, _DropMessages) for f in log.filters): log.addFilter(_DropMessages('litlogger', 'TPU available', 'HPU available'))
     warnings.filterwarnings('ignore', r'.*isinstance\(treespec, LeafSpec\).*')
 
 quiet_lightning()

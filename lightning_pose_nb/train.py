@@ -168,7 +168,7 @@ def train(
     timings = {'fit': time.perf_counter() - t0}
     best = Path(best_cb.best_model_path) if best_cb.best_model_path else None
     if best is None:  # no validation ran (e.g. fewer epochs than check_val_every_n_epoch): keep the last weights
-        best = model_dir/'last-best.ckpt'; trainer.save_checkpoint(best)
+        best = model_dir/'last-best.ckpt'; trainer.save_checkpoint(best, weights_only=False)
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/10a_models.weights.ipynb #15a8ca79
 from __future__ import annotations
-import os, sys, warnings
+import os, re, sys, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -148,7 +148,31 @@ def _from_torchvision(sd:dict, model:nn.Module) -> dict:
 def _from_openmmlab(sd:dict, model:nn.Module) -> dict:
     return {k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')} or sd
 
+_HF_RENAMES = [  # (pattern, replacement) from Hugging Face `transformers` ViT / DINO / DINOv2 / ViT-MAE names to timm's
+    (r'^embeddings\.cls_token$', 'cls_token'), (r'^embeddings\.position_embeddings$', 'pos_embed'),
+    (r'^embeddings\.patch_embeddings\.projection\.', 'patch_embed.proj.'), (r'^(layernorm|norm)\.', 'norm.'),
+    (r'^(?:encoder\.layer|layers)\.(\d+)\.', r'blocks.\1.'),
+    (r'\.attention\.(?:output\.dense|o_proj)\.', '.attn.proj.'), (r'\.intermediate\.dense\.', '.mlp.fc1.'),
+    (r'\.output\.dense\.', '.mlp.fc2.'), (r'\.layernorm_before\.', '.norm1.'), (r'\.layernorm_after\.', '.norm2.'),
+    (r'\.layer_scale(\d)\.lambda1$', r'.ls\1.gamma')]
+_HF_QKV = re.compile(r'^(blocks\.\d+)\.attention\.(?:attention\.)?(query|key|value|q_proj|k_proj|v_proj)\.(weight|bias)$')
+
+def _from_transformers(sd:dict) -> dict:
+    "Hugging Face `transformers` ViT names (v4 files and v5 models) to timm's; separate q, k, v joined into `qkv`."
+    prefix = next(k for k in sd if 'embeddings.patch_embeddings.' in k).split('embeddings.patch_embeddings.')[0]  # `vit.`, ...
+    out, qkv = {}, {}
+    for k, v in sd.items():
+        if not k.startswith(prefix): continue  # a classifier, MAE's decoder: not the encoder
+        k = k[len(prefix):]
+        if k.startswith('embeddings.mask_token'): continue  # masked-image pretraining only
+        for pat, rep in _HF_RENAMES: k = re.sub(pat, rep, k)
+        if m := _HF_QKV.match(k): qkv.setdefault((m[1], m[3]), {})[m[2][0]] = v
+        else: out[k] = v
+    for (block, kind), parts in qkv.items(): out[f'{block}.attn.qkv.{kind}'] = torch.cat([parts['q'], parts['k'], parts['v']])
+    return out
+
 def _from_timm(sd:dict, model:nn.Module) -> dict:
+    if any('embeddings.patch_embeddings.' in k for k in sd): sd = _from_transformers(sd)
     filter_fn = getattr(sys.modules[type(model).__module__], 'checkpoint_filter_fn', None)
     if filter_fn is not None: sd = filter_fn(sd, model)
     own = model.state_dict()
@@ -172,7 +196,7 @@ def _strip_prefixes(sd:dict, target:set) -> dict:
     out = {}
     for k, v in sd.items():
         key = k
-        while key not in target and key.split('.', 1)[0] in ('backbone', 'model', 'encoder', 'module', 'vit'):
+        while key not in target and key.split('.', 1)[0] in ('backbone', 'model', 'encoder', 'module', 'vit', 'vit_mae'):
             key = key.split('.', 1)[1]
         out[key if key in target else k] = v
     return out
