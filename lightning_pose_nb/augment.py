@@ -7,15 +7,13 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-import torch.nn.functional as F
 import kornia.augmentation as KA
 from kornia.geometry.transform import warp_affine
 from fastcore.basics import patch, patch_to
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'to_float_images', 'normalize_images', 'denormalize_images', 'affine_matrices',
-           'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter', 'line_kernels', 'motion_blur',
-           'coarse_masks']
+           'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter']
 
 # %% ../nbs/06_augment.ipynb #5901ba12
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -87,7 +85,7 @@ class BatchAugmenter(nn.Module):
     "Augments float (B,3,H,W) images in [0,1] and keypoints (B,K,2) together; returns the affines used."
     def __init__(self,
         pipeline:str='dlc', # 'default' / 'none' (nothing), 'dlc', 'dlc-lr' or 'dlc-top-down' (see the table)
-        image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre
+        image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre and the blur size
         hflip:bool=False, # also flip horizontally with p=0.5, swapping `*_left` / `*_right` keypoints
         keypoint_names:list[str]|None=None, # K keypoint names; needed when `hflip`
     ):
@@ -97,7 +95,11 @@ class BatchAugmenter(nn.Module):
         self.pipeline, self.image_size, self.hflip = pipeline, tuple(image_size), hflip
         self.flip_perm = self._flip_permutation(keypoint_names) if hflip else None
         self.geometric = pipeline.startswith('dlc')
-        self.photometric = nn.Sequential(  # kornia's resolution-free ops; blur and the coarse ops are `frame_relative_ops`
+        blur = max(3, 2 * round(min(self.image_size) / 160) + 1)  # ~5 px at the frame sizes the reference blurs at
+        self.photometric = nn.Sequential(  # image-only ops: a plain Sequential skips kornia's container overhead
+            KA.RandomMotionBlur(blur, (-90., 90.), 0.5, p=0.5),
+            KA.RandomErasing(scale=(0.01, 0.06), ratio=(0.5, 2.), p=0.5),       # coarse dropout
+            KA.RandomSaltAndPepperNoise(amount=(0.005, 0.02), p=0.5),           # coarse salt / pepper
             KA.RandomEqualize(p=0.1),
             KA.RandomClahe(p=0.1),
             KA.RandomSharpness(0.5, p=0.1),                                     # stands in for emboss
@@ -173,82 +175,11 @@ def photometric_same(self:BatchAugmenter,
         flat = op(flat, params=_repeat_params(params, T))
     return flat.reshape(images.shape)
 
-# %% ../nbs/06_augment.ipynb #7c5f435c
-def line_kernels(
-    lengths:torch.Tensor, # (N,) blur lengths in pixels; fractional; 0 is no blur
-    angles:torch.Tensor, # (N,) directions in degrees
-) -> torch.Tensor:
-    "(N,k,k) motion-blur kernels: a centred line segment of each length and angle, splatted bilinearly, each summing to 1."
-    N, dev = len(lengths), lengths.device
-    k = 2 * math.ceil(float(lengths.max()) / 2 + 1) + 1 if N else 3
-    c = (k - 1) / 2
-    t = torch.linspace(-0.5, 0.5, 65, device=dev)[None] * lengths[:, None]   # (N,S) points along each segment
-    a = torch.deg2rad(angles)[:, None]
-    x, y = c + t * torch.cos(a), c + t * torch.sin(a)
-    x0, y0 = x.floor(), y.floor()
-    fx, fy = x - x0, y - y0
-    ker = torch.zeros(N, k * k, device=dev)
-    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        ker.scatter_add_(1, ((y0 + dy) * k + x0 + dx).long(), w)
-    ker = ker.view(N, k, k)
-    return ker / ker.sum((-2, -1), keepdim=True)
-
-def motion_blur(
-    images:torch.Tensor, # (N,C,H,W)
-    kernels:torch.Tensor, # (N,k,k), one per image (`line_kernels`)
-) -> torch.Tensor:
-    "Each image convolved with its own kernel (edges reflected)."
-    N, C, H, W = images.shape
-    k = kernels.shape[-1]
-    x = F.pad(images.reshape(1, N * C, H, W), [k // 2] * 4, mode='replicate')
-    return F.conv2d(x, kernels[:, None].repeat_interleave(C, 0).to(images.dtype), groups=N * C).reshape(N, C, H, W)
-
-# %% ../nbs/06_augment.ipynb #109a40a2
-def coarse_masks(
-    n:int, # how many masks
-    size:tuple[int,int], # (H, W) of the images
-    cell_fraction:torch.Tensor, # (n,) grid resolution as a fraction of the image's
-    p:float, # probability of each grid cell being set
-    per_channel:torch.Tensor|None=None, # (n,) bool: an independent grid per colour channel
-    device=None,
-) -> torch.Tensor:
-    "(n,3,H,W) bool masks of coarse cells, the same fraction of the image at any resolution."
-    H, W = size
-    out = torch.zeros(n, 3, H, W, dtype=torch.bool, device=device)
-    for i in range(n):
-        gh, gw = max(1, round(H * float(cell_fraction[i]))), max(1, round(W * float(cell_fraction[i])))
-        ch = 3 if per_channel is not None and bool(per_channel[i]) else 1
-        cells = (torch.rand(1, ch, gh, gw, device=device) < p).float()
-        out[i] = F.interpolate(cells, size=(H, W), mode='nearest')[0].bool().expand(3, H, W)
-    return out
-
-# %% ../nbs/06_augment.ipynb #3231fabf
-@patch
-def frame_relative_ops(self:BatchAugmenter,
-    images:torch.Tensor, # (B,T,3,H,W) float in [0,1]
-    scale:torch.Tensor, # (B,) batch pixels per frame pixel (the model input's size over the frame's)
-) -> torch.Tensor:
-    "The `dlc` pipeline's blur, coarse dropout, coarse salt and coarse pepper, sized in frame pixels or image fractions."
-    B, T, _, H, W = images.shape
-    dev, images = images.device, images.clone()
-    blur = (torch.rand(B) < 0.5).nonzero()[:, 0]
-    if len(blur):
-        ker = line_kernels(5. * scale[blur].float().cpu(), torch.empty(len(blur)).uniform_(-90, 90)).to(dev)
-        x = images[blur].reshape(len(blur) * T, 3, H, W)
-        images[blur] = motion_blur(x, ker.repeat_interleave(T, 0)).reshape(len(blur), T, 3, H, W)
-    drop = (torch.rand(B) < 0.5)[:, None, None, None] & coarse_masks(
-        B, (H, W), torch.full((B,), 0.3), 0.02, torch.rand(B) < 0.5, dev)
-    salt = (torch.rand(B) < 0.5)[:, None, None, None] & coarse_masks(B, (H, W), torch.empty(B).uniform_(0.05, 0.1), 0.01, device=dev)
-    pepper = (torch.rand(B) < 0.5)[:, None, None, None] & coarse_masks(B, (H, W), torch.empty(B).uniform_(0.05, 0.1), 0.01, device=dev)
-    images = images.masked_fill((drop | pepper)[:, None], 0.)
-    return images.masked_fill(salt[:, None], 1.)
-
 # %% ../nbs/06_augment.ipynb #bca9ad94
 @patch
 def forward(self:BatchAugmenter,
     images:torch.Tensor, # (B,3,H,W) float in [0,1], or (B,T,3,H,W) context frames
     keypoints:torch.Tensor, # (B,K,2) x, y in image pixels; NaN where missing
-    frame_size:torch.Tensor|None=None, # (B,2) (h, w) of the frames the images were resized from; None: the images' own
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Images (B,3,H,W), or (B,T,3,H,W) context frames that all get the same augmentation."
     B, (H, W) = images.shape[0], images.shape[-2:]
@@ -264,9 +195,5 @@ def forward(self:BatchAugmenter,
     outside = (kp[..., 0] < 0) | (kp[..., 0] > W - 1) | (kp[..., 1] < 0) | (kp[..., 1] > H - 1)
     kp = torch.where(outside[..., None], torch.nan, kp)
     if self.photometric is not None:
-        seq = images if images.ndim == 5 else images[:, None]
-        scale = (torch.ones(B) if frame_size is None else
-                 (H * W / frame_size.float().cpu().prod(-1).clamp(min=1)).sqrt())
-        seq = self.photometric_same(self.frame_relative_ops(seq, scale))
-        images = (seq if images.ndim == 5 else seq[:, 0]).clamp(0, 1)
+        images = (self.photometric(images) if images.ndim == 4 else self.photometric_same(images)).clamp(0, 1)
     return images, kp, M

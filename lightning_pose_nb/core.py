@@ -95,7 +95,7 @@ IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', '
 IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'training.accumulate_grad_batches', 'model.do_context')
 # fields we read that have no default (or a free-form value below them)
 OPTIONAL_FIELDS = ('data.data_dir', 'training.unfreezing_step', 'training.max_steps', 'training.min_steps', 'model.head',
-                   'model.backbone_checkpoint', 'training.ema_decay')
+                   'model.backbone_checkpoint')
 FREE_FORM_FIELDS = ('training.optimizer_params', 'training.lr_scheduler_params', 'losses')
 IMGAUG_PIPELINES = ('default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down')
 HEATMAP_LOSS_TYPES = ('mse', 'kl', 'js')

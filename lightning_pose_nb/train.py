@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import lightning.pytorch as pl
-from lightning.pytorch.callbacks import ModelCheckpoint, LearningRateMonitor, EarlyStopping, EMAWeightAveraging
+from lightning.pytorch.callbacks import ModelCheckpoint, LearningRateMonitor, EarlyStopping
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
@@ -53,9 +53,6 @@ def build_trainer(
     last = ModelCheckpoint(dirpath=model_dir, filename='last', monitor=None, save_top_k=1, every_n_epochs=1,
                            save_on_train_epoch_end=True, enable_version_counter=False)
     callbacks = [best, last, LearningRateMonitor(logging_interval='epoch')]
-    if t.get('ema_decay'):  # validation, checkpoints and predictions use the moving average of the weights
-        if not 0 < t.ema_decay < 1: raise ConfigError('training.ema_decay', t.ema_decay, hint='a decay in (0, 1), e.g. 0.98; null: off')
-        callbacks.append(EMAWeightAveraging(decay=float(t.ema_decay)))
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))

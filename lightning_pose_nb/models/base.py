@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 # %% auto #0
 __all__ = ['MODELS', 'register_model', 'model_to_frame', 'frame_to_model', 'OptimizerNotImplementedError',
            'LrNotImplementedError', 'apply_optimizer_defaults', 'apply_lr_scheduler_defaults', 'BaseFeatureExtractor',
-           'delegates_to_base', 'BaseSupervisedTracker', 'frame_sizes', 'SemiSupervisedTrackerMixin']
+           'delegates_to_base', 'BaseSupervisedTracker', 'SemiSupervisedTrackerMixin']
 
 # %% ../../nbs/13_models.base.ipynb #531d0cba
 from ..core import ConfigError, config_views
@@ -194,16 +194,6 @@ class BaseSupervisedTracker(BaseFeatureExtractor):
         raise NotImplementedError
 
 # %% ../../nbs/13_models.base.ipynb #d8b38dc5
-def frame_sizes(
-    batch:dict, # a batch with `bbox`: (B,4) or (B,4V) rows of [x, y, h, w] in frame pixels
-    n:int, # the images being augmented: B, or B*V for views folded into the batch
-) -> torch.Tensor|None:
-    "(n,2) (h, w) of the frame each image was resized from; None without a matching `bbox`."
-    bbox = batch.get('bbox')
-    if bbox is None or bbox.numel() != 4 * n: return None
-    return bbox.reshape(n, 4)[:, 2:4]
-
-# %% ../../nbs/13_models.base.ipynb #090d1b59
 @patch
 def on_after_batch_transfer(self:BaseSupervisedTracker, batch:Any, dataloader_idx:int=0):
     "Device-side batch preparation: floats, augmentation with re-rendered targets (training), normalisation, masking."
@@ -214,7 +204,7 @@ def on_after_batch_transfer(self:BaseSupervisedTracker, batch:Any, dataloader_id
         # views (B,V,3,H,W) or (B,V,5,3,H,W) get a draw each; a sample's context frames share theirs
         views = images.ndim == 6 or (images.ndim == 5 and not self.requires_context)
         rows = images.flatten(0, 1) if views else images
-        images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2), frame_sizes(batch, rows.shape[0]))
+        images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2))
         images, kp = images.reshape(shape), kp.reshape(B, -1, 2)
         batch['keypoints'], batch['transforms'] = kp.reshape(B, -1), M.reshape(B, -1, 2, 3) if views else M
         if 'heatmaps' in batch:
@@ -309,7 +299,7 @@ def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
     sched_params = (t.get('lr_scheduler_params') or {}).get(t.lr_scheduler)
     names = list(data.dataset.keypoint_names) if data is not None else (list(d.keypoint_names or []) or None)
     return dict(num_keypoints=data.num_keypoints if data is not None else d.num_keypoints, keypoint_names=names,
-                backbone=m.backbone, pretrained=m.get('backbone_pretrained', True) and not m.get('checkpoint'),  # a whole model's weights replace them
+                backbone=m.backbone, pretrained=m.get('backbone_pretrained', True),
                 backbone_checkpoint=m.get('backbone_checkpoint'), torch_seed=t.rng_seed_model_pt,
                 optimizer=t.optimizer, optimizer_params=plain(t.optimizer_params) or None,
                 lr_scheduler=t.lr_scheduler, lr_scheduler_params=plain(sched_params) or None,
@@ -371,8 +361,7 @@ def prepare_unlabeled(self:SemiSupervisedTrackerMixin, batch:dict) -> dict:
     frames = to_float_images(batch['frames'])
     if self._training() and self.unlabeled_augmenter.active:
         seqs = frames[None] if frames.ndim == 4 else frames.transpose(0, 1)  # (V,N,3,H,W): one draw per view
-        sizes = frame_sizes({'bbox': batch['bbox'][:1]} if 'bbox' in batch else {}, seqs.shape[0])  # one per view
-        seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2), sizes)
+        seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2))
         frames, batch['transforms'] = (seqs[0] if frames.ndim == 4 else seqs.transpose(0, 1)), M
     frames = normalize_images(frames)
     if self._training(): frames = self.mask_images(frames)
