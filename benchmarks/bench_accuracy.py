@@ -10,7 +10,8 @@ both packages), with only `training.rng_seed_model_pt` changed; then runs `run_o
 virtualenv (`reference_setup.sh`, default /work/refvenv), `run_reference.py`, one at a time. Each result is cached in
 OUT/results.jsonl (rerunning skips what is there), checkpoints are deleted after each run, and the table printed per
 bed and split: mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels). `--variant` names a
-change of ours (`--set` values are merged into our config only), so variants are compared on the same seeds.
+change of ours (`--set` values are merged into our config only, or into both configs with `--both`), so variants
+are compared on the same seeds; `--report` prints every cached result.
 """
 import argparse, json, os, shutil, subprocess, sys
 from pathlib import Path
@@ -85,6 +86,21 @@ def table(results: list[dict], beds: list[str], impls: list[str]) -> str:
     return "\n".join(rows)
 
 
+def report(results: list[dict], seeds: list[int]) -> str:
+    "Every cached implementation/variant per bed, over the given seeds: test mean / worst / std, val and train means."
+    rows = ["| bed | implementation, variant | seeds | test mean | test worst | test std | val mean | train mean |",
+            "|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["bed"], r["impl"], r["variant"]) for r in results if r["seed"] in seeds})
+    for bed, impl, variant in keys:
+        rs = sorted((r for r in results if (r["bed"], r["impl"], r["variant"]) == (bed, impl, variant) and r["seed"] in seeds),
+                    key=lambda r: r["seed"])
+        t = np.array([r["test_pixel_error_mean"] for r in rs])
+        rows.append(f"| {bed} | {impl}, {variant} | {','.join(str(r['seed']) for r in rs)} | {t.mean():.2f} | {t.max():.2f} | "
+                    f"{t.std():.2f} | {np.mean([r['val_pixel_error_mean'] for r in rs]):.2f} | "
+                    f"{np.mean([r['train_pixel_error_mean'] for r in rs]):.2f} |")
+    return "\n".join(rows)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--beds", nargs="+", default=["mirror-mouse", "colour640", "bot640"])
@@ -94,17 +110,23 @@ def main():
     p.add_argument("--set", nargs="*", default=[], help="our config changes, dotted.key=value")
     p.add_argument("--out", default="/tmp/lpnb-accuracy")
     p.add_argument("--ref-python", default="/work/refvenv/bin/python")
+    p.add_argument("--both", action="store_true", help="apply --set to the reference too (a config change, not a change of ours)")
+    p.add_argument("--report", action="store_true", help="only print every cached result (all variants), run nothing")
     a = p.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.report:
+        cache = out / "results.jsonl"
+        print(report([json.loads(l) for l in cache.read_text().splitlines()] if cache.exists() else [], a.seeds))
+        return
     beds, cache = bed_dirs(out), out / "results.jsonl"
     done = [json.loads(l) for l in cache.read_text().splitlines()] if cache.exists() else []
     for bed in a.beds:
         for seed in a.seeds:
             for impl in a.impl:
-                variant = a.variant if impl == "ours" else "default"
+                variant = a.variant if impl == "ours" or a.both else "default"
                 if any(r["bed"] == bed and r["seed"] == seed and r["impl"] == impl and r["variant"] == variant for r in done):
                     continue
-                cfg = bed_config(bed, beds[bed], seed, a.set if impl == "ours" else [])
+                cfg = bed_config(bed, beds[bed], seed, a.set if impl == "ours" or a.both else [])
                 run_dir = out / "runs" / f"{impl}-{variant}-{bed}-s{seed}"
                 r = run(impl, cfg, run_dir, a.ref_python)
                 r.update(bed=bed, seed=seed, impl=impl, variant=variant, split=split_of(run_dir / "model"))
@@ -113,7 +135,7 @@ def main():
                 with cache.open("a") as f: f.write(json.dumps(r) + "\n")
                 done.append(r)
     results = [r for r in done if r["bed"] in a.beds and r["seed"] in a.seeds
-               and r["variant"] == (a.variant if r["impl"] == "ours" else "default")]
+               and r["variant"] == (a.variant if r["impl"] == "ours" or a.both else "default")]
     for bed in a.beds:  # the same split everywhere, or the comparison means nothing
         splits = {json.dumps(r["split"]) for r in results if r["bed"] == bed}
         if len(splits) > 1: print(f"WARNING: {bed}: the runs do not share one split")

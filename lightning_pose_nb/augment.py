@@ -7,13 +7,15 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
+import torch.nn.functional as F
 import kornia.augmentation as KA
 from kornia.geometry.transform import warp_affine
 from fastcore.basics import patch, patch_to
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'to_float_images', 'normalize_images', 'denormalize_images', 'affine_matrices',
-           'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BLUR_LENGTH', 'SALT_PEPPER_CELLS', 'to_float_images', 'normalize_images',
+           'denormalize_images', 'affine_matrices', 'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter',
+           'line_kernels', 'motion_blur', 'coarse_coverage']
 
 # %% ../nbs/06_augment.ipynb #5901ba12
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -85,7 +87,7 @@ class BatchAugmenter(nn.Module):
     "Augments float (B,3,H,W) images in [0,1] and keypoints (B,K,2) together; returns the affines used."
     def __init__(self,
         pipeline:str='dlc', # 'default' / 'none' (nothing), 'dlc', 'dlc-lr' or 'dlc-top-down' (see the table)
-        image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre and the blur size
+        image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre
         hflip:bool=False, # also flip horizontally with p=0.5, swapping `*_left` / `*_right` keypoints
         keypoint_names:list[str]|None=None, # K keypoint names; needed when `hflip`
     ):
@@ -95,11 +97,8 @@ class BatchAugmenter(nn.Module):
         self.pipeline, self.image_size, self.hflip = pipeline, tuple(image_size), hflip
         self.flip_perm = self._flip_permutation(keypoint_names) if hflip else None
         self.geometric = pipeline.startswith('dlc')
-        blur = max(3, 2 * round(min(self.image_size) / 160) + 1)  # ~5 px at the frame sizes the reference blurs at
-        self.photometric = nn.Sequential(  # image-only ops: a plain Sequential skips kornia's container overhead
-            KA.RandomMotionBlur(blur, (-90., 90.), 0.5, p=0.5),
-            KA.RandomErasing(scale=(0.01, 0.06), ratio=(0.5, 2.), p=0.5),       # coarse dropout
-            KA.RandomSaltAndPepperNoise(amount=(0.005, 0.02), p=0.5),           # coarse salt / pepper
+        self.photometric = nn.Sequential(  # kornia's ops whose parameters are fractions already; blur and salt and pepper: `relative_ops`
+            KA.RandomErasing(scale=(0.01, 0.06), ratio=(0.5, 2.), p=0.5),       # dropout: one occluding rectangle
             KA.RandomEqualize(p=0.1),
             KA.RandomClahe(p=0.1),
             KA.RandomSharpness(0.5, p=0.1),                                     # stands in for emboss
@@ -175,6 +174,80 @@ def photometric_same(self:BatchAugmenter,
         flat = op(flat, params=_repeat_params(params, T))
     return flat.reshape(images.shape)
 
+# %% ../nbs/06_augment.ipynb #5b8510aa
+def line_kernels(
+    lengths:torch.Tensor, # (N,) blur lengths in pixels; fractional; 0 is no blur
+    angles:torch.Tensor, # (N,) directions in degrees
+) -> torch.Tensor:
+    "(N,k,k) motion-blur kernels: a centred line segment of each length and angle, splatted bilinearly, each summing to 1."
+    N, dev = len(lengths), lengths.device
+    k = 2 * math.ceil(float(lengths.max()) / 2 + 1) + 1 if N else 3
+    c = (k - 1) / 2
+    t = torch.linspace(-0.5, 0.5, 65, device=dev)[None] * lengths[:, None]   # (N,S) points along each segment
+    a = torch.deg2rad(angles)[:, None]
+    x, y = c + t * torch.cos(a), c + t * torch.sin(a)
+    x0, y0 = x.floor(), y.floor()
+    fx, fy = x - x0, y - y0
+    ker = torch.zeros(N, k * k, device=dev)
+    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        ker.scatter_add_(1, ((y0 + dy) * k + x0 + dx).long(), w)
+    ker = ker.view(N, k, k)
+    return ker / ker.sum((-2, -1), keepdim=True)
+
+def motion_blur(
+    images:torch.Tensor, # (N,C,H,W)
+    kernels:torch.Tensor, # (N,k,k), one per image (`line_kernels`)
+) -> torch.Tensor:
+    "Each image convolved with its own kernel (edges reflected)."
+    N, C, H, W = images.shape
+    k = kernels.shape[-1]
+    x = F.pad(images.reshape(1, N * C, H, W), [k // 2] * 4, mode='replicate')
+    return F.conv2d(x, kernels[:, None].repeat_interleave(C, 0).to(images.dtype), groups=N * C).reshape(N, C, H, W)
+
+# %% ../nbs/06_augment.ipynb #6147030d
+def _overlaps(n_out:int, n_cells:int, device=None) -> torch.Tensor:
+    "(n_out, n_cells): the share of each of `n_out` equal intervals of [0, 1] covered by each of `n_cells` equal cells."
+    o = torch.arange(n_out + 1, device=device, dtype=torch.float64) / n_out
+    c = torch.arange(n_cells + 1, device=device, dtype=torch.float64) / n_cells
+    inter = (torch.minimum(o[1:, None], c[None, 1:]) - torch.maximum(o[:-1, None], c[None, :-1])).clamp(min=0)
+    return (inter * n_out).float()
+
+def coarse_coverage(
+    cells:torch.Tensor, # (n,C,gh,gw) cell values in [0, 1] (1: set) of a grid laid over the whole image
+    size:tuple[int,int], # (H, W) of the images
+) -> torch.Tensor:
+    "(n,C,H,W): the share of each pixel's area covered by set cells (cell values weighted by overlap)."
+    gh, gw = cells.shape[-2:]
+    return _overlaps(size[0], gh, cells.device) @ cells @ _overlaps(size[1], gw, cells.device).T
+
+# %% ../nbs/06_augment.ipynb #a925d6f7
+BLUR_LENGTH = 3 / 128  # motion-blur length, as a fraction of the image's width (along x) and height (along y)
+SALT_PEPPER_CELLS = 128  # salt-and-pepper grid cells across the image
+
+@patch
+def relative_ops(self:BatchAugmenter,
+    images:torch.Tensor, # (B,T,3,H,W) float in [0,1]
+) -> torch.Tensor:
+    "The `dlc` pipeline's motion blur (p=0.5) and salt and pepper (p=0.5), drawn as fractions of the image."
+    B, T, _, H, W = images.shape
+    dev, images = images.device, images.clone()
+    blur = (torch.rand(B) < 0.5).nonzero()[:, 0]
+    if len(blur):  # a segment at U(-90, 90) deg, BLUR_LENGTH of the image along each axis
+        a = torch.deg2rad(torch.empty(len(blur)).uniform_(-90, 90))
+        dx, dy = BLUR_LENGTH * W * torch.cos(a), BLUR_LENGTH * H * torch.sin(a)
+        ker = line_kernels(torch.hypot(dx, dy), torch.rad2deg(torch.atan2(dy, dx))).to(dev)
+        x = images[blur].reshape(len(blur) * T, 3, H, W)
+        images[blur] = motion_blur(x, ker.repeat_interleave(T, 0)).reshape(len(blur), T, 3, H, W)
+    noisy = (torch.rand(B) < 0.5).nonzero()[:, 0]
+    if len(noisy):  # 0.5-2% of the cells, each white or black
+        n = SALT_PEPPER_CELLS
+        amount = torch.empty(len(noisy), 1, 1, 1).uniform_(0.005, 0.02)
+        hit, salt = torch.rand(len(noisy), 1, n, n) < amount, torch.rand(len(noisy), 1, n, n) < 0.5
+        white = coarse_coverage((hit & salt).float().to(dev), (H, W))[:, None]
+        black = coarse_coverage((hit & ~salt).float().to(dev), (H, W))[:, None]
+        images[noisy] = images[noisy] * (1 - white - black) + white
+    return images
+
 # %% ../nbs/06_augment.ipynb #bca9ad94
 @patch
 def forward(self:BatchAugmenter,
@@ -195,5 +268,7 @@ def forward(self:BatchAugmenter,
     outside = (kp[..., 0] < 0) | (kp[..., 0] > W - 1) | (kp[..., 1] < 0) | (kp[..., 1] > H - 1)
     kp = torch.where(outside[..., None], torch.nan, kp)
     if self.photometric is not None:
-        images = (self.photometric(images) if images.ndim == 4 else self.photometric_same(images)).clamp(0, 1)
+        seq = images if images.ndim == 5 else images[:, None]
+        seq = self.photometric_same(self.relative_ops(seq))
+        images = (seq if images.ndim == 5 else seq[:, 0]).clamp(0, 1)
     return images, kp, M

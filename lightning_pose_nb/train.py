@@ -21,7 +21,7 @@ __all__ = ['MODEL_FILES', 'TrainResult', 'build_trainer', 'build_data_module', '
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
                                     ConfigError, UserError, _leaves)
 from .data.video import video_info
-from .callbacks import UnfreezeBackbone, AnnealWeight
+from .callbacks import UnfreezeBackbone, AnnealWeight, ConvergenceCheck
 from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
 from .models.factory import check_config, get_model
@@ -52,7 +52,7 @@ def build_trainer(
     # `last.ckpt` after every epoch, for --resume (the newest replaces the previous)
     last = ModelCheckpoint(dirpath=model_dir, filename='last', monitor=None, save_top_k=1, every_n_epochs=1,
                            save_on_train_epoch_end=True, enable_version_counter=False)
-    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch')]
+    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch'), ConvergenceCheck()]
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))
@@ -172,8 +172,10 @@ def train(
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
+    convergence = next(c for c in trainer.callbacks if isinstance(c, ConvergenceCheck))
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
-                   epochs=trainer.current_epoch, global_step=trainer.global_step)
+                   epochs=trainer.current_epoch, global_step=trainer.global_step, **convergence.report())
+    if convergence.still_improving: warnings.warn(convergence.advice(), stacklevel=2)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
     return TrainResult(model_dir, best, errors, timings, videos)
 

@@ -35,6 +35,8 @@ def test_killed_run_resumes_to_the_end(tiny_config, tmp_path):
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["epochs"] == EPOCHS
+    # the validation history survives the kill: one entry per validation, none repeated or lost
+    assert [h["epoch"] for h in summary["val_loss_history"]] == [1, 3, 5, 7]
     logs = pd.read_csv(out / "logs" / "metrics.csv")
     assert logs["epoch"].max() == EPOCHS - 1
     # every optimizer step of every epoch ran exactly once: the step count of an uninterrupted run

@@ -193,7 +193,7 @@ class BaseSupervisedTracker(BaseFeatureExtractor):
         "The loss inputs (`labeled_outputs`) of a labeled batch; each model type implements it."
         raise NotImplementedError
 
-# %% ../../nbs/13_models.base.ipynb #d8b38dc5
+# %% ../../nbs/13_models.base.ipynb #60e72be1
 @patch
 def on_after_batch_transfer(self:BaseSupervisedTracker, batch:Any, dataloader_idx:int=0):
     "Device-side batch preparation: floats, augmentation with re-rendered targets (training), normalisation, masking."
@@ -299,7 +299,7 @@ def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
     sched_params = (t.get('lr_scheduler_params') or {}).get(t.lr_scheduler)
     names = list(data.dataset.keypoint_names) if data is not None else (list(d.keypoint_names or []) or None)
     return dict(num_keypoints=data.num_keypoints if data is not None else d.num_keypoints, keypoint_names=names,
-                backbone=m.backbone, pretrained=m.get('backbone_pretrained', True),
+                backbone=m.backbone, pretrained=m.get('backbone_pretrained', True) and not m.get('checkpoint'),  # a whole model's weights replace them
                 backbone_checkpoint=m.get('backbone_checkpoint'), torch_seed=t.rng_seed_model_pt,
                 optimizer=t.optimizer, optimizer_params=plain(t.optimizer_params) or None,
                 lr_scheduler=t.lr_scheduler, lr_scheduler_params=plain(sched_params) or None,
