@@ -198,7 +198,7 @@ def motion_blur(
     images:torch.Tensor, # (N,C,H,W)
     kernels:torch.Tensor, # (N,k,k), one per image (`line_kernels`)
 ) -> torch.Tensor:
-    "Each image convolved with its own kernel (edges reflected)."
+    "Each image convolved with its own kernel (edge pixels repeated outward)."
     N, C, H, W = images.shape
     k = kernels.shape[-1]
     x = F.pad(images.reshape(1, N * C, H, W), [k // 2] * 4, mode='replicate')
