@@ -8,7 +8,7 @@ from pathlib import Path
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['lpnb_train', 'lpnb_predict']
+__all__ = ['lpnb_train', 'lpnb_predict', 'lpnb_export']
 
 # %% ../nbs/24_cli.ipynb #6c56157d
 @call_parse(pos=['config'])
@@ -37,21 +37,43 @@ def lpnb_train(
 @call_parse
 def lpnb_predict(
     model_dir:str, # model directory written by lpnb-train (config.yaml + checkpoint)
-    *inputs:str, # videos, folders of videos, or labels CSV files
+    *inputs:str, # videos, folders of videos, images, folders of images, or labels CSV files
     output_dir:str=None, # where to write (default: the model directory)
     batch_size:int=32, # frames per batch
+    runtime:str='torch', # 'torch', or 'onnx' (MODEL_DIR/model.onnx written by lpnb-export; needs onnxruntime)
+    labeled_video:bool=False, # also write video_preds/labeled_videos/<video>_labeled.mp4 with the keypoints drawn
+    device:str=None, # 'cpu' or 'cuda' (default: cuda when available)
     debug:bool=False, # show the Python traceback of errors in the inputs
 ):
-    "Predict keypoints for videos and labeled CSVs with a trained model."
+    "Predict keypoints for videos, images and labeled CSVs with a trained model."
     import os
     from lightning_pose_nb.core import run_cli, DataError
     def main():
-        if not inputs: raise DataError("give at least one INPUT (video, folder of videos, or labels CSV)")
+        if not inputs: raise DataError("give at least one INPUT (video, folder of videos or images, image, or labels CSV)")
         out = Path(output_dir or model_dir)
         if out.exists() and not os.access(out, os.W_OK): raise PermissionError(f"cannot write to {out}: choose another --output-dir")
         from lightning_pose_nb.predict import predict_inputs
-        for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size):
+        for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size, runtime=runtime, labeled_video=labeled_video,
+                                device=device):
             metrics = [m for m in ('pixel_error', 'temporal_norm', 'pca_singleview_error', 'pca_multiview_error')
                        if (p.parent/f'{p.stem}_{m}.csv').exists()]
             print(f"wrote {p}" + (f" (+ {', '.join(metrics)})" if metrics else ''))
     run_cli('lpnb-predict', main, debug)
+
+@call_parse
+def lpnb_export(
+    model_dir:str, # model directory written by lpnb-train (config.yaml + checkpoint)
+    format:str='onnx', # the only format: 'onnx' (run it with onnxruntime, TensorRT, ...)
+    output:str=None, # the file to write (default: MODEL_DIR/model.onnx)
+    opset:int=None, # ONNX opset (default: the exporter's)
+    debug:bool=False, # show the Python traceback of errors
+):
+    "Export a trained model (uint8 frames in, keypoints and confidences out) for deployment; `lpnb-predict --runtime onnx` runs it."
+    from lightning_pose_nb.core import run_cli, ConfigError
+    def main():
+        if format != 'onnx': raise ConfigError('--format', format, ['onnx'])
+        from lightning_pose_nb.export import export_onnx
+        path, diff = export_onnx(model_dir, output, opset)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); onnxruntime vs PyTorch: largest keypoint difference "
+              f"{diff:.2g} model px")
+    run_cli('lpnb-export', main, debug)

@@ -75,7 +75,8 @@ DEFAULTS = {
                  'patch_mask': {'init_epoch': 0, 'final_epoch': 1, 'init_ratio': 0.0, 'final_ratio': 0.0}},
     'model': {'losses_to_use': [], 'backbone': 'resnet50', 'backbone_pretrained': True, 'model_type': 'heatmap',
               'heatmap_loss_type': 'mse', 'model_name': 'test', 'checkpoint': None},
-    'eval': {'predict_vids_after_training': True, 'test_videos_directory': None},
+    'eval': {'predict_vids_after_training': True, 'test_videos_directory': None, 'save_vids_after_training': False,
+             'colormap': 'cool', 'confidence_thresh_for_vid': 0.9},
     # unsupervised losses (used when named in model.losses_to_use) and their warm-up, as in the reference's defaults
     'losses': {'pca_multiview': {'log_weight': 11.0, 'components_to_keep': 3, 'epsilon': None},
                'pca_singleview': {'log_weight': 11.0, 'components_to_keep': 0.99, 'epsilon': None},
@@ -87,8 +88,7 @@ DEFAULTS = {
 }
 
 # fields a reference config may hold that we read nowhere (named once in a warning)
-IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', 'hydra', 'training.num_gpus',
-                  'eval.save_vids_after_training', 'eval.colormap', 'eval.confidence_thresh_for_vid', 'eval.hydra_paths',
+IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', 'hydra', 'training.num_gpus', 'eval.hydra_paths',
                   # calibrated 3-D features and crops of the multiview template: not supported (yet)
                   'data.bbox_file', 'data.camera_params_file', 'training.imgaug_3d',
                   'losses.supervised_reprojection_heatmap_mse', 'losses.supervised_pairwise_projections')
@@ -136,6 +136,14 @@ def _check_config(cfg:DictConfig):
         raise ConfigError('model.heatmap_loss_type', m.heatmap_loss_type, HEATMAP_LOSS_TYPES)
     if t.optimizer not in OPTIMIZERS: raise ConfigError('training.optimizer', t.optimizer, OPTIMIZERS)
     if t.lr_scheduler not in LR_SCHEDULERS: raise ConfigError('training.lr_scheduler', t.lr_scheduler, LR_SCHEDULERS)
+    e = cfg.eval
+    try: thresh = float(e.confidence_thresh_for_vid)
+    except (TypeError, ValueError): thresh = -1.
+    if not 0 <= thresh <= 1:
+        raise ConfigError('eval.confidence_thresh_for_vid', e.confidence_thresh_for_vid, hint='a confidence in [0, 1], e.g. 0.9')
+    if e.save_vids_after_training:  # matplotlib only when it will draw
+        import matplotlib
+        if e.colormap not in matplotlib.colormaps: raise ConfigError('eval.colormap', e.colormap, hint='a matplotlib colormap name, e.g. cool')
     if not (0 < t.train_prob <= 1): raise ConfigError('training.train_prob', t.train_prob, hint='use a fraction in (0, 1]')
     if not (0 <= t.val_prob < 1) or t.train_prob + t.val_prob > 1 + 1e-9:
         raise ConfigError('training.val_prob', t.val_prob, hint='train_prob + val_prob must be at most 1')

@@ -14,19 +14,23 @@ from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'training_data', 'labeled_dataset_for',
-           'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name', 'write_predictions',
-           'predict_labeled', 'predict_video', 'pca_metrics_for', 'predict_inputs']
+__all__ = ['IMAGE_SUFFIXES', 'model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'training_data',
+           'labeled_dataset_for', 'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name',
+           'write_predictions', 'predict_labeled', 'predict_video', 'pca_metrics_for', 'list_images', 'predict_images',
+           'predict_inputs', 'labeled_video_path', 'write_labeled_videos']
 
 # %% ../nbs/22_predict.ipynb #c6e2cc7f
 from .core import load_config, default_accelerator, config_views, ConfigError, DataError
-from .data.csv import write_keypoint_csv
+from .data.csv import write_keypoint_csv, read_keypoint_csv
 from .data.multiview import (MultiviewLabeledDataset, find_view_videos, multiview_video_dataloader,
                                              multiview_context_video_dataloader)
 from .data.datamodules import LabeledDataModule
 from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_norm, pca_errors, fit_pca_metrics
 from .models.factory import model_class_for, find_checkpoint
 from .callbacks import FrameProgressBar
+from .inference import Predictor
+from .data.video import VIDEO_SUFFIXES, list_videos
+from .data.datasets import read_image
 
 # %% ../nbs/22_predict.ipynb #7f249ab8
 def model_checkpoint(model_dir:str|Path) -> Path:
@@ -222,19 +226,30 @@ def predict_video(
     model, # a trained tracker
     videos:Sequence[str|Path], # one session: a video per view of the model, frame-synchronised
     out_csvs:Sequence[str|Path], # one prediction CSV per view (`output_csvs`)
-    trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
+    trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse (multiview models)
     batch_size:int=32, # frames per batch (context models: at least 64 frames per chunk)
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
+    predictor=None, # a `Predictor` to use for a single-camera model (default: one around `model`)
+    progress:bool=True, # show a progress bar (single-camera models)
 ) -> int:
     "Predict every frame of a session into CSVs (rows = frames) with temporal (and PCA) metrics; returns the frame count."
-    # context chunks overlap by 4 frames: long chunks keep that overhead small (6% at 64)
-    loader = (multiview_context_video_dataloader(videos, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
-              else multiview_video_dataloader(videos, model.image_size, batch_size=batch_size))
-    kp, conf = predict_loader(model, loader, trainer)
     paths = [Path(p) for p in out_csvs]
-    names = list(model.hparams.keypoint_names or []) or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
-    write_predictions(paths, [list(range(len(kp)))] * len(paths), kp, conf, names, scorer_name(model), pcas=pcas, temporal=True)
+    if len(videos) == 1 and (predictor is not None or not _is_multiview(model)):
+        # one camera: the fast path, decoding in a reader thread, no Trainer
+        predictor = predictor or Predictor.from_tracker(model, batch_size=max(batch_size, 64) if model.requires_context else batch_size)
+        kp, conf = predictor.predict_video(videos[0], progress=progress)
+        kp, names, scorer = kp.reshape(len(kp), -1, 2), predictor.keypoint_names, f'{predictor.model_type}_tracker'
+    else:
+        # context chunks overlap by 4 frames: long chunks keep that overhead small (6% at 64)
+        loader = (multiview_context_video_dataloader(videos, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
+                  else multiview_video_dataloader(videos, model.image_size, batch_size=batch_size))
+        kp, conf = predict_loader(model, loader, trainer)
+        names = list(model.hparams.keypoint_names or []) or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
+        scorer = scorer_name(model)
+    write_predictions(paths, [list(range(len(kp)))] * len(paths), kp, conf, names, scorer, pcas=pcas, temporal=True)
     return len(kp)
+
+def _is_multiview(model) -> bool: return model.model_type == 'heatmap_multiview_transformer'
 
 # %% ../nbs/22_predict.ipynb #92303be1
 def pca_metrics_for(cfg:DictConfig, model) -> dict:
@@ -244,19 +259,82 @@ def pca_metrics_for(cfg:DictConfig, model) -> dict:
         warnings.warn(f"PCA metrics skipped: the training labels are not available ({e})")
         return {}
 
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+
+def list_images(folder:str|Path) -> list[Path]:
+    "The image files in a folder (sorted; hidden files skipped)."
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith('.'))
+
+def predict_images(
+    predictor:Predictor, # the model
+    images:Sequence[str|Path], # image files (any sizes)
+    out_csv:str|Path, # the prediction CSV (rows: the image paths as given)
+    batch_size:int=32, # images read and predicted at a time (memory stays flat)
+) -> int:
+    "Predict image files into one CSV in each image's own pixels; returns the number of images."
+    if predictor.requires_context:
+        warnings.warn("a context model on single images: each image is its own context (the frames around it are repeats)")
+    kps, confs = [], []
+    for i in range(0, len(images), batch_size):
+        frames = [read_image(p) for p in images[i:i + batch_size]]
+        got = [predictor(f) for f in frames] if predictor.requires_context else [predictor(frames)]  # context: each image alone
+        kps += [g[0] for g in got]; confs += [g[1] for g in got]
+    kp, conf = np.concatenate(kps), np.concatenate(confs)
+    write_keypoint_csv(Path(out_csv), [str(p) for p in images], kp, predictor.keypoint_names, conf, f'{predictor.model_type}_tracker')
+    return len(kp)
+
+def _classify_inputs(inputs:list) -> tuple[list[Path], list[Path], dict]:
+    "(labels CSVs, video files or folders, {folder: image files}) of the command line's inputs."
+    csvs, videos, images = [], [], {}
+    for item in map(Path, inputs):
+        suffix = item.suffix.lower()
+        if suffix == '.csv': csvs.append(item.resolve())
+        elif suffix in VIDEO_SUFFIXES: videos.append(item)
+        elif suffix in IMAGE_SUFFIXES:
+            if not item.is_file(): raise FileNotFoundError(f"image not found: {item}")
+            images.setdefault(item.parent, []).append(item)
+        elif item.is_dir():
+            if list_videos(item): videos.append(item)
+            elif list_images(item): images.setdefault(item, []).extend(list_images(item))
+            else: raise FileNotFoundError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) or images ({', '.join(IMAGE_SUFFIXES)}) in {item}")
+        elif not item.exists(): raise FileNotFoundError(f"no video or folder at {item}")
+        else: raise DataError(f"cannot predict {item}: give videos, folders of videos or images, images, or labels CSVs")
+    return csvs, videos, images
+
 def predict_inputs(
     model_dir:str|Path, # a model directory written by `train`
-    inputs:list, # videos, folders of videos, labels CSVs (one per view, in view order)
+    inputs:list, # videos, folders of videos, images, folders of images, labels CSVs (one per view, in view order)
     output_dir:str|Path|None=None, # where to write (default: the model directory)
     batch_size:int=32, # frames per batch
     progress:bool=True, # show a progress bar (prediction counted in frames)
+    runtime:str='torch', # 'torch', or 'onnx' (the model directory's `model.onnx`, written by `lpnb-export`)
+    labeled_video:bool=False, # also write `video_preds/labeled_videos/<video>_labeled.mp4`
+    device:str|None=None, # 'cpu' or 'cuda' (default: CUDA when available)
 ) -> list[Path]:
-    "Predict each input with the model in `model_dir`; returns the prediction files written."
-    model, cfg = load_model(model_dir)
-    print(f"model: {Path(model_dir).resolve()} (checkpoint {model.checkpoint_path.name})")
+    "Predict each input with the model in `model_dir`; returns the files written."
+    model_dir = Path(model_dir)
+    csvs, video_items, image_groups = _classify_inputs(inputs)
+    if not model_dir.exists(): raise FileNotFoundError(f"model directory not found: {model_dir.resolve()}")
+    cfg_path = model_dir/'config.yaml' if model_dir.is_dir() else model_dir.parent/'config.yaml'
+    if not cfg_path.exists(): raise FileNotFoundError(f"no config.yaml in {cfg_path.parent.resolve()}: is it a model directory?")
+    cfg = load_config(cfg_path, warn=False)
     out, views = Path(output_dir or model_dir), config_views(cfg)[1]
-    trainer, pcas = prediction_trainer(progress=progress), pca_metrics_for(cfg, model)
-    csvs = [Path(i).resolve() for i in inputs if Path(i).suffix.lower() == '.csv']
+    multiview = len(views) > 1
+    if runtime not in ('torch', 'onnx'): raise ConfigError('--runtime', runtime, ['torch', 'onnx'])
+    if runtime == 'onnx' and multiview: raise DataError("--runtime onnx takes single-camera models; this one has views " + ', '.join(views))
+    model = None
+    if runtime == 'torch' or csvs:  # labeled CSVs are scored with the PyTorch model
+        model, cfg = load_model(model_dir, device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+        print(f"model: {model_dir.resolve()} (checkpoint {model.checkpoint_path.name})")
+    predictor = None
+    if not multiview:
+        if runtime == 'onnx':
+            predictor = Predictor(model_dir, runtime='onnx', device=device, batch_size=batch_size)
+            print(f"model: {predictor.runner.path.resolve()} (onnxruntime)")
+        else:
+            predictor = Predictor.from_tracker(model, batch_size=max(batch_size, 64) if model.requires_context else batch_size)
+    trainer = prediction_trainer(progress=progress) if (csvs or multiview) else None
+    pcas = pca_metrics_for(cfg, model if model is not None else predictor)
     if len(csvs) % len(views):
         raise ValueError(f"the model needs one labels CSV per view ({', '.join(views)}); got {len(csvs)} CSV(s)")
     written = []
@@ -264,11 +342,30 @@ def predict_inputs(
         group, name = csvs[g:g + len(views)], f'predictions_{csvs[g].stem}'
         predict_labeled(model, labeled_dataset_for(model, cfg, group), out, name, trainer=trainer, batch_size=batch_size, pcas=pcas)
         written += output_csvs(out, name, views)
-    for item in (i for i in inputs if Path(i).suffix.lower() != '.csv'):
-        sessions = video_sessions(cfg, item)
-        if not sessions: raise FileNotFoundError(f"no videos found in {item}")
-        for videos in sessions:
+    for item in video_items:
+        for videos in video_sessions(cfg, item):
             dest = video_pred_csvs(out, videos, views)
-            predict_video(model, videos, dest, trainer, batch_size, pcas=pcas)
+            predict_video(model, videos, dest, trainer, batch_size, pcas=pcas, predictor=predictor, progress=progress)
             written += dest
+            if labeled_video: written += write_labeled_videos(cfg, videos, dest)
+    for folder, files in image_groups.items():
+        if predictor is None: raise DataError("images as inputs take single-camera models; for several views give one video per view")
+        dest = out/'image_preds'/f'{folder.resolve().name}.csv'
+        predict_images(predictor, files, dest, batch_size)
+        written.append(dest)
+    return written
+
+def labeled_video_path(pred_csv:str|Path) -> Path:
+    "Where the labeled video of a video's prediction CSV goes: `video_preds/labeled_videos/<stem>_labeled.mp4`."
+    pred_csv = Path(pred_csv)
+    return pred_csv.parent/'labeled_videos'/f'{pred_csv.stem}_labeled.mp4'
+
+def write_labeled_videos(cfg:DictConfig, videos:Sequence[Path], pred_csvs:Sequence[Path]) -> list[Path]:
+    "One labeled mp4 per view's video, keypoints below `eval.confidence_thresh_for_vid` hidden, colours from `eval.colormap`."
+    from lightning_pose_nb.labeled_video import labeled_video_from_csv, keypoint_colors
+    e, written = cfg.eval, []
+    for video, csv in zip(videos, pred_csvs):
+        names = read_keypoint_csv(csv).names
+        written.append(labeled_video_from_csv(video, csv, labeled_video_path(csv), conf_thresh=float(e.confidence_thresh_for_vid),
+                                              colors=keypoint_colors(len(names), e.colormap)))
     return written

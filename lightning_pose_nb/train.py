@@ -26,6 +26,7 @@ from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
 from .models.factory import check_config, get_model
 from .predict import (predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
+                                       write_labeled_videos,
                                        video_pred_csvs)
 
 # %% ../nbs/23_train.ipynb #a295b722
@@ -80,7 +81,8 @@ def build_data_module(cfg:DictConfig, model_cls:type):
     return SemiSupervisedDataModule(labeled, sessions, model_cls.unlabeled_sequence_length(cfg))
 
 # %% ../nbs/23_train.ipynb #667b6a23
-MODEL_FILES = ('config.yaml', 'summary.json', '*.ckpt', 'predictions*.csv', 'logs', 'tb_logs', 'video_preds', 'checkpoints')
+MODEL_FILES = ('config.yaml', 'summary.json', '*.ckpt', 'predictions*.csv', 'logs', 'tb_logs', 'video_preds', 'checkpoints',
+               'image_preds', 'model.onnx')
 
 class OverwriteError(UserError):
     "The output folder already holds a model: refuse rather than damage it."
@@ -191,7 +193,9 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
     if cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists():
         for session in video_sessions(cfg, vdir):
             dest = video_pred_csvs(model_dir, session, config_views(cfg)[1])
-            predict_video(model, session, dest, trainer, batch_size=cfg.training.test_batch_size, pcas=pcas)
+            predict_video(model, session, dest, trainer, batch_size=cfg.training.test_batch_size, pcas=pcas,
+                          progress=trainer.progress_bar_callback is not None)
             videos += dest
+            if cfg.eval.save_vids_after_training: write_labeled_videos(cfg, session, dest)
     timings['predict_videos'] = time.perf_counter() - t0
     return errors, videos

@@ -46,6 +46,7 @@ def tiny_config(tmp_path_factory, clip) -> Path:
     cfg["data"]["image_resize_dims"] = {"height": 64, "width": 64}
     cfg["training"].update(max_epochs=2, min_epochs=2, check_val_every_n_epoch=1, unfreezing_epoch=0, train_batch_size=4)
     cfg["eval"]["test_videos_directory"] = str(clip.parent)
+    cfg["eval"]["save_vids_after_training"] = True  # a labeled video of the clip too
     path = tmp_path_factory.mktemp("cfg") / "tiny.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
