@@ -10,7 +10,7 @@ import lightning.pytorch as pl
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['UnfreezeBackbone', 'AnnealWeight', 'ConvergenceCheck', 'FrameProgressBar']
+__all__ = ['UnfreezeBackbone', 'AnnealWeight', 'ConvergenceCheck', 'BroadcastBuffers', 'FrameProgressBar']
 
 # %% ../nbs/20_callbacks.ipynb #7c6c78f4
 class UnfreezeBackbone(pl.Callback):
@@ -134,6 +134,17 @@ class ConvergenceCheck(pl.Callback):
         return (f"{self.monitor} still fell by {self.last_fall:.0%} between epochs {e0} and {e1}: this model has not "
                 "converged and is likely to improve with more epochs (training.max_epochs) or a higher learning rate "
                 "(training.optimizer_params.learning_rate); runs stopped this early also differ more from seed to seed")
+
+# %% ../nbs/20_callbacks.ipynb #d3b9cd8e
+class BroadcastBuffers(pl.Callback):
+    "Copy rank 0's buffers (BatchNorm running statistics) to every DDP rank before validation and at the end of training."
+    def _broadcast(self, pl_module):
+        import torch.distributed as dist
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2: return
+        for b in pl_module.buffers():
+            if b.is_floating_point() or b.dtype in (torch.int64, torch.int32): dist.broadcast(b.data, src=0)
+    def on_validation_start(self, trainer, pl_module): self._broadcast(pl_module)
+    def on_train_end(self, trainer, pl_module): self._broadcast(pl_module)
 
 # %% ../nbs/20_callbacks.ipynb #110bfdbc
 from pathlib import Path

@@ -27,6 +27,7 @@ def lpnb_train(
         from lightning_pose_nb.train import train
         overrides = {'training': {'max_epochs': max_epochs, 'min_epochs': max_epochs}} if max_epochs else None
         res = train(config, output_dir, overrides, accelerator, overwrite=overwrite, resume=resume)
+        if not res.pixel_error: return  # another rank of a distributed run: rank 0 reports
         err = ', '.join(f"{k} {v:.2f}" for k, v in res.pixel_error.items())
         files = [p for p in res.model_dir.rglob('*') if p.is_file()]
         print(f"model: {res.model_dir} ({len(files)} files: config, checkpoints, predictions and metrics, "

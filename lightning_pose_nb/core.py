@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES', 'HEATMAP_LOSS_TYPES',
-           'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError', 'repo_root',
-           'example_dir', 'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config',
+__all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES',
+           'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError',
+           'repo_root', 'example_dir', 'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config',
            'config_views', 'default_accelerator', 'default_device', 'in_test', 'quiet_lightning', 'atomic_write',
            'run_cli']
 
@@ -66,6 +66,9 @@ DEFAULTS = {
              'mirrored_column_matches': None, 'columns_for_singleview_pca': None, 'view_names': None},
     'training': {'imgaug': 'dlc', 'imgaug_hflip': False, 'train_batch_size': 16, 'val_batch_size': 32,
                  'test_batch_size': 32, 'train_prob': 0.95, 'val_prob': 0.05, 'train_frames': 1, 'num_gpus': 1,
+                 # devices: the reference's num_gpus on a GPU (1 on a CPU) unless set; several devices or nodes: DDP
+                 'accelerator': None, 'devices': None, 'num_nodes': 1, 'strategy': None,
+                 'precision': '32', 'accumulate_grad_batches': 1,
                  'unfreezing_epoch': 20, 'min_epochs': 300, 'max_epochs': 300, 'log_every_n_steps': 10,
                  'check_val_every_n_epoch': 5, 'ckpt_every_n_epochs': None, 'early_stopping': False,
                  'early_stop_patience': 3, 'rng_seed_data_pt': 0, 'rng_seed_model_pt': 0, 'optimizer': 'Adam',
@@ -88,12 +91,13 @@ DEFAULTS = {
 }
 
 # fields a reference config may hold that we read nowhere (named once in a warning)
-IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', 'hydra', 'training.num_gpus', 'eval.hydra_paths',
+IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', 'hydra', 'eval.hydra_paths',
                   # calibrated 3-D features and crops of the multiview template: not supported (yet)
                   'data.bbox_file', 'data.camera_params_file', 'training.imgaug_3d',
                   'losses.supervised_reprojection_heatmap_mse', 'losses.supervised_pairwise_projections')
-IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'training.accumulate_grad_batches', 'model.do_context')
+IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'model.do_context')
 # fields we read that have no default (or a free-form value below them)
+PRECISIONS = ('32', '16-mixed', 'bf16-mixed')
 OPTIONAL_FIELDS = ('data.data_dir', 'training.unfreezing_step', 'training.max_steps', 'training.min_steps', 'model.head',
                    'model.backbone_checkpoint')
 FREE_FORM_FIELDS = ('training.optimizer_params', 'training.lr_scheduler_params', 'losses')
@@ -144,6 +148,11 @@ def _check_config(cfg:DictConfig):
     if e.save_vids_after_training:  # matplotlib only when it will draw
         import matplotlib
         if e.colormap not in matplotlib.colormaps: raise ConfigError('eval.colormap', e.colormap, hint='a matplotlib colormap name, e.g. cool')
+    if str(t.precision) not in PRECISIONS: raise ConfigError('training.precision', t.precision, PRECISIONS)
+    for k in ('num_gpus', 'num_nodes', 'accumulate_grad_batches') + (('devices',) if t.devices is not None else ()):
+        if not isinstance(t[k], int) or t[k] < (0 if k == 'num_gpus' else 1):
+            raise ConfigError(f'training.{k}', t[k], hint='use a positive integer')
+    if t.accelerator not in (None, 'cpu', 'gpu', 'cuda', 'auto'): raise ConfigError('training.accelerator', t.accelerator, ['cpu', 'gpu'])
     if not (0 < t.train_prob <= 1): raise ConfigError('training.train_prob', t.train_prob, hint='use a fraction in (0, 1]')
     if not (0 <= t.val_prob < 1) or t.train_prob + t.val_prob > 1 + 1e-9:
         raise ConfigError('training.val_prob', t.val_prob, hint='train_prob + val_prob must be at most 1')

@@ -14,14 +14,15 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'TrainResult', 'build_trainer', 'build_data_module', 'OverwriteError', 'model_files', 'check_model_dir',
-           'clear_model_dir', 'check_prediction_videos', 'train', 'predict_after_training']
+__all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'write_weights_digest', 'build_trainer',
+           'build_data_module', 'OverwriteError', 'model_files', 'check_model_dir', 'clear_model_dir',
+           'check_prediction_videos', 'train', 'predict_after_training']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
                                     ConfigError, UserError, _leaves)
 from .data.video import video_info
-from .callbacks import UnfreezeBackbone, AnnealWeight, ConvergenceCheck
+from .callbacks import UnfreezeBackbone, AnnealWeight, ConvergenceCheck, BroadcastBuffers
 from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
 from .models.factory import check_config, get_model
@@ -38,6 +39,47 @@ class TrainResult:
     pixel_error: dict = field(default_factory=dict)   # mean px error: all / train / validation / test
     timings: dict = field(default_factory=dict)       # seconds: fit, predict_labeled, predict_videos
     video_predictions: list = field(default_factory=list)
+
+def device_settings(
+    cfg:DictConfig, # a loaded config (`training.accelerator`, `devices`, `num_gpus`, `num_nodes`, `strategy`)
+    accelerator:str|None=None, # the command line's choice, over the config's
+) -> dict:
+    "`Trainer` arguments for the devices: one device, or Lightning's DDP over several GPUs, CPU processes or nodes."
+    t = cfg.training
+    acc = accelerator or t.accelerator or default_accelerator()
+    acc = 'gpu' if acc == 'cuda' else acc
+    if acc == 'gpu' and not torch.cuda.is_available(): raise UserError("accelerator gpu: no CUDA GPU is visible; use cpu")
+    # the reference's key counts GPUs; ours (`devices`) counts GPUs or CPU processes
+    devices = t.devices if t.devices is not None else (max(1, t.num_gpus) if acc == 'gpu' else 1)
+    if acc == 'gpu' and devices > torch.cuda.device_count():
+        raise ConfigError('training.devices' if t.devices is not None else 'training.num_gpus', devices,
+                          hint=f'only {torch.cuda.device_count()} GPU(s) are visible')
+    if acc == 'cpu' and str(t.precision) == '16-mixed':
+        raise ConfigError('training.precision', t.precision, hint="float16 needs a GPU: use 'bf16-mixed' on a CPU")
+    distributed = devices > 1 or t.num_nodes > 1
+    strategy = t.strategy or ('ddp' if distributed else 'auto')
+    # GPUs: BatchNorm statistics over the whole batch, not each device's share (CPUs cannot sync them)
+    return dict(accelerator=acc, devices=devices, num_nodes=t.num_nodes, strategy=strategy,
+                sync_batchnorm=distributed and acc == 'gpu')
+
+def global_rank() -> int:
+    "This process's rank in a distributed run, read from the environment (0 when not distributed)."
+    for k in ('RANK', 'SLURM_PROCID', 'JSM_NAMESPACE_RANK'):
+        if os.environ.get(k): return int(os.environ[k])
+    return int(os.environ.get('NODE_RANK', 0)) * int(os.environ.get('LOCAL_WORLD_SIZE', 1)) + int(os.environ.get('LOCAL_RANK', 0))
+
+def write_weights_digest(model, folder:str|Path, rank:int) -> Path:
+    "`folder/rank<r>.txt`: a SHA-1 of this rank's weights (distributed-run checks: every rank must end with the same)."
+    import hashlib
+    h, per_key = hashlib.sha1(), {}
+    for k, v in sorted(model.state_dict().items()):
+        data = v.detach().cpu().contiguous().numpy().tobytes()
+        h.update(k.encode()); h.update(data); per_key[k] = hashlib.sha1(data).hexdigest()
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = Path(folder)/f'rank{rank}.txt'
+    path.write_text(h.hexdigest())
+    (Path(folder)/f'rank{rank}.keys.json').write_text(json.dumps(per_key, indent=1))  # which tensors differ, if any
+    return path
 
 def build_trainer(
     cfg:DictConfig, # a loaded config (`training.*`, `callbacks.anneal_weight`)
@@ -60,9 +102,12 @@ def build_trainer(
     if semi_supervised: callbacks.append(AnnealWeight(**OmegaConf.to_container(cfg.callbacks.anneal_weight)))
     if t.ckpt_every_n_epochs:
         callbacks.append(ModelCheckpoint(dirpath=model_dir/'checkpoints', every_n_epochs=t.ckpt_every_n_epochs, save_top_k=-1))
+    devices = device_settings(cfg, accelerator)
+    if devices['strategy'] != 'auto': callbacks.append(BroadcastBuffers())  # ranks validate and end on the same statistics
     loggers = [CSVLogger(model_dir, name='logs', version=''), TensorBoardLogger(model_dir, name='tb_logs', version='')]
-    kwargs = dict(accelerator=accelerator or default_accelerator(), devices=1, max_epochs=t.max_epochs,
+    kwargs = dict(**devices, max_epochs=t.max_epochs,
                   min_epochs=t.min_epochs, check_val_every_n_epoch=t.check_val_every_n_epoch,
+                  precision=str(t.precision), accumulate_grad_batches=t.accumulate_grad_batches,
                   log_every_n_steps=t.log_every_n_steps, callbacks=callbacks, logger=loggers,
                   default_root_dir=model_dir, num_sanity_val_steps=0, enable_model_summary=False)
     if t.get('max_steps'): kwargs.update(max_steps=t.max_steps, max_epochs=-1, min_epochs=None, min_steps=t.get('min_steps'))
@@ -154,15 +199,18 @@ def train(
     cfg = load_config(cfg if cfg is not None else default_config_path(), overrides)
     model_cls, model_dir = check_config(cfg), Path(output_dir).resolve()
     if accelerator == 'gpu' and not torch.cuda.is_available(): raise UserError("--accelerator gpu: no CUDA GPU is visible; use cpu")
-    resume_from = check_model_dir(model_dir, cfg, overwrite, resume)
+    # rank > 0: a process of a distributed run (DDP's launcher, torchrun, SLURM); only rank 0 checks and writes the folder
+    rank = global_rank()
+    resume_from = check_model_dir(model_dir, cfg, overwrite, resume) if rank == 0 or resume else None
     dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
     check_prediction_videos(cfg)
     pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
     model = get_model(cfg, dm)  # pretrained weights found (or the error) before anything is written
-    if overwrite: clear_model_dir(model_dir)
-    model_dir.mkdir(parents=True, exist_ok=True)
-    if resume_from is None:
-        with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
+    if rank == 0:
+        if overwrite: clear_model_dir(model_dir)
+        model_dir.mkdir(parents=True, exist_ok=True)
+        if resume_from is None:
+            with atomic_write(model_dir/'config.yaml') as f: f.write(OmegaConf.to_yaml(cfg))
     trainer, best_cb = build_trainer(cfg, model_dir, accelerator, model_cls.semi_supervised, enable_progress_bar=progress,
                                      **trainer_kwargs)
     t0 = time.perf_counter()
@@ -171,6 +219,8 @@ def train(
     best = Path(best_cb.best_model_path) if best_cb.best_model_path else None
     if best is None:  # no validation ran (e.g. fewer epochs than check_val_every_n_epoch): keep the last weights
         best = model_dir/'last-best.ckpt'; trainer.save_checkpoint(best, weights_only=False)
+    if os.environ.get('LPNB_RANK_DIGEST_DIR'): write_weights_digest(model, os.environ['LPNB_RANK_DIGEST_DIR'], trainer.global_rank)
+    if not trainer.is_global_zero: return TrainResult(model_dir, best, {}, timings, [])  # rank 0 predicts and writes
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)

@@ -79,10 +79,13 @@ def read(self:VideoSequences, i:int, start:int, caps:dict|None=None) -> torch.Te
 
 @patch
 def _sequences(self:VideoSequences):
-    "Draw and decode `num_sequences` random runs (this worker's share)."
+    "Draw and decode `num_sequences` random runs (this DDP rank's and this worker's share)."
+    rank, world = getattr(self, 'rank', 0), getattr(self, 'world_size', 1)
+    mine = len(range(rank, self.num_sequences, world))  # ranks split the epoch's sequences
     info = torch.utils.data.get_worker_info()
-    n_items = self.num_sequences if info is None else len(range(info.id, self.num_sequences, info.num_workers))
-    g = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,))))  # torch's RNG: seeded per epoch / worker
+    n_items = mine if info is None else len(range(info.id, mine, info.num_workers))
+    # torch's RNG is seeded per epoch and worker; the rank keeps ranks' draws apart even in the main process
+    g = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,))) + 1_000_003 * rank)
     weights = torch.tensor(self.num_frames, dtype=torch.float64)
     caps = {}
     try:
@@ -118,7 +121,9 @@ class SemiSupervisedDataModule(pl.LightningDataModule):
         return getattr(labeled, name)
 
     def unlabeled_dataloader(self) -> DataLoader:
-        "One unlabeled sequence per batch, decoded by a persistent worker ahead of the model."
+        "One unlabeled sequence per batch, decoded by a persistent worker ahead of the model; sharded over DDP ranks."
+        trainer = getattr(self, 'trainer', None)
+        if trainer is not None: self.unlabeled.rank, self.unlabeled.world_size = trainer.global_rank, trainer.world_size
         w = self.num_workers
         return DataLoader(self.unlabeled, batch_size=None, num_workers=w, persistent_workers=w > 0,
                           prefetch_factor=2 if w > 0 else None, pin_memory=torch.cuda.is_available())

@@ -230,13 +230,14 @@ def evaluate_labeled(self:BaseSupervisedTracker, batch:dict, stage:str|None=None
     inputs = self.get_loss_inputs_labeled(batch, with_keypoints=self._keypoints_needed(stage))
     loss, logs = self.loss_factory(stage, anneal_weight, **inputs)
     if stage:
-        bs = batch['images'].shape[0]
-        self.log(f'{stage}_supervised_loss', loss, prog_bar=True, batch_size=bs)
+        bs, sync = batch['images'].shape[0], stage != 'train'  # validation / test means are reduced over DDP ranks
+        self.log(f'{stage}_supervised_loss', loss, prog_bar=True, batch_size=bs, sync_dist=sync)
         if 'keypoints_pred' in inputs:
             rmse = self.rmse_loss.compute(inputs['keypoints_targ'], inputs['keypoints_pred'])
-            self.log(f'{stage}_supervised_rmse', rmse, batch_size=bs)
+            self.log(f'{stage}_supervised_rmse', rmse, batch_size=bs, sync_dist=sync)
         for entry in logs:
-            self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False) and stage == 'train', batch_size=bs)
+            self.log(entry['name'], entry['value'], prog_bar=entry.get('prog_bar', False) and stage == 'train', batch_size=bs,
+                     sync_dist=sync)
     return loss
 
 @patch
