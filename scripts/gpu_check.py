@@ -122,7 +122,7 @@ def main():
         try: bench(tmp)
         except Exception as e: rows.append(("bench", "FAIL", 0.0, f"{type(e).__name__}: {e}"[:110]))
     total = time.perf_counter() - start
-    print(f"\n| check | result | s | detail |\n|---|---|---|---|")
+    print("\n| check | result | s | detail |\n|---|---|---|---|")
     for name, status, took, detail in rows:
         print(f"| {name} | {status} | {took:.0f} | {detail.replace('|', '/')} |")
     print(f"\ntotal {total:.0f} s (budget {a.max_minutes:.0f} min)")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import cli, run_cli
+from conftest import cli
 
 HELPERS = Path(__file__).parent / "helpers"
 
