@@ -12,8 +12,8 @@ from typing import Any
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES',
            'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError',
            'repo_root', 'example_dir', 'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config',
-           'config_views', 'default_accelerator', 'default_device', 'in_test', 'quiet_lightning', 'atomic_write',
-           'run_cli']
+           'config_views', 'parse_overrides', 'default_accelerator', 'default_device', 'in_test', 'quiet_lightning',
+           'atomic_write', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 import torch
@@ -236,6 +236,18 @@ def config_views(cfg:DictConfig) -> tuple[list[str], list[str]]:
         raise ConfigError(field, csv_files if field == 'data.csv_file' else views,
                           hint=f'list one labels CSV per view: {len(csv_files)} CSV(s) {csv_files} for {len(views)} view(s) {views}')
     return csv_files, views
+
+# %% ../nbs/00_core.ipynb #eb5c5183
+def parse_overrides(
+    items:list[str]|tuple[str, ...]|None, # `FIELD=VALUE` strings, e.g. `['training.max_epochs=50']`
+) -> dict:
+    "Dotlist overrides -> the nested dict `load_config` merges over a config (values read as YAML)."
+    items = list(items or [])
+    for s in items:
+        key = s.split('=', 1)[0].strip()
+        if '=' not in s or not key or any(not part for part in key.split('.')):
+            raise ConfigError('--overrides', s, hint='write each override as FIELD=VALUE, e.g. training.max_epochs=50 model.backbone=resnet50')
+    return OmegaConf.to_container(OmegaConf.from_dotlist(items))
 
 # %% ../nbs/00_core.ipynb #7bf53d64
 def default_accelerator() -> str:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import atexit, tempfile
 from pathlib import Path
 import cv2
+import numpy as np
 import torch
 import lightning.pytorch as pl
 
 # %% auto #0
 __all__ = ['EXAMPLE_SINGLEVIEW_COLUMNS', 'EXAMPLE_MIRRORED_COLUMNS', 'UNSUPERVISED_TEST_PARAMS', 'scratch_dir', 'tiny_trainer',
-           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip', 'fill_weight_cache']
+           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip', 'make_dlc_project',
+           'make_sleap_project', 'fill_weight_cache']
 
 # %% ../nbs/99_testing.ipynb #c9b4668f
 from .core import bundled_data_dir
@@ -111,6 +113,86 @@ def write_clip(
             writer.write(frame)
     finally: writer.release(); cap.release()
     return Path(dest)
+
+# %% ../nbs/99_testing.ipynb #28cb9194
+def make_dlc_project(
+    dest:str|Path, # the project folder to create
+    frames:tuple[int, ...]=(6, 4), # labeled frames per session (taken in order from the bundled frames)
+    formats:tuple[str, ...]|None=None, # per session: 'csv', 'h5' or 'both' (default: csv for the first, then h5)
+    scale:tuple[float, ...]|None=None, # per session: frames and labels resized by this factor (default 1)
+    multi_animal:bool=False, # write a multi-animal project's config (individuals mouse1, mouse2)
+    scorer:str='lab', # DeepLabCut's scorer name
+) -> Path:
+    "A single-animal DeepLabCut project made of the bundled frames, as DeepLabCut's labelling leaves it."
+    import pandas as pd, yaml
+    from lightning_pose_nb.data.csv import read_keypoint_csv
+    dest, src = Path(dest), bundled_data_dir()
+    labels = read_keypoint_csv(src/'CollectedData.csv')
+    formats = formats or tuple('csv' if i == 0 else 'h5' for i in range(len(frames)))
+    scale = scale or (1.,) * len(frames)
+    names = [f'mouse{chr(65 + i)}' for i in range(len(frames))]
+    cfg = {'Task': 'mirror-mouse', 'scorer': scorer, 'date': 'Jan1', 'multianimalproject': multi_animal,
+           'project_path': '/old/machine/mirror-mouse-lab-2024-01-01', 'bodyparts': labels.names,
+           'video_sets': {f'/old/machine/videos/{n}.mp4': {'crop': '0, 396, 0, 406'} for n in names}}
+    if multi_animal: cfg.update(individuals=['mouse1', 'mouse2'], bodyparts='MULTI!', multianimalbodyparts=labels.names)
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest/'config.yaml').write_text(yaml.safe_dump(cfg, sort_keys=False))
+    start = 0
+    for name, n, fmt, s in zip(names, frames, formats, scale):
+        folder = dest/'labeled-data'/name; folder.mkdir(parents=True, exist_ok=True)
+        files = [f'img{start + j:04d}.png' for j in range(n)]
+        for j, f in enumerate(files):
+            img = cv2.imread(str(src/labels.index[start + j]))
+            if s != 1: img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            cv2.imwrite(str(folder/f), img)
+        kp = labels.keypoints[start:start + n] * s
+        cols = pd.MultiIndex.from_tuples([(scorer, b, c) for b in labels.names for c in 'xy'], names=['scorer', 'bodyparts', 'coords'])
+        index = pd.MultiIndex.from_tuples([('labeled-data', name, f) for f in files])
+        df = pd.DataFrame(kp.reshape(n, -1).astype(np.float64), index=index, columns=cols)
+        if fmt in ('csv', 'both'): df.to_csv(folder/f'CollectedData_{scorer}.csv')
+        if fmt in ('h5', 'both'): df.to_hdf(folder/f'CollectedData_{scorer}.h5', key='df_with_missing', mode='w')
+        start += n
+    (dest/'labeled-data'/f'{names[0]}_labeled').mkdir(exist_ok=True)   # check_labels' drawings
+    cv2.imwrite(str(dest/'labeled-data'/f'{names[0]}_labeled'/'img0000.png'), np.zeros((8, 8, 3), np.uint8))
+    (dest/'labeled-data'/'mouseZ').mkdir(exist_ok=True)                 # frames extracted, not labeled yet
+    cv2.imwrite(str(dest/'labeled-data'/'mouseZ'/'img0000.png'), np.zeros((8, 8, 3), np.uint8))
+    write_clip(example_video(), dest/'videos'/f'{names[0]}.mp4', n=12)
+    return dest
+
+# %% ../nbs/99_testing.ipynb #f9cce5ba
+def make_sleap_project(
+    dest:str|Path, # the folder to create: the .slp file and its video go there
+    frames:int=8, # labeled frames (the first bundled frames, in a video of as many frames + 2)
+    embed:bool=False, # embed the labeled frames: `labels.pkg.slp`
+    second_animal:bool=False, # a second user instance in frame 0
+    hidden:tuple=((0, 1),), # (frame, keypoint) points marked invisible (their x, y kept in the file)
+) -> Path:
+    "A single-animal SLEAP project (`labels.slp` or `labels.pkg.slp` and its video) made of the bundled frames."
+    import sleap_io as sio
+    from lightning_pose_nb.data.csv import read_keypoint_csv
+    dest, src = Path(dest), bundled_data_dir()
+    labels = read_keypoint_csv(src/'CollectedData.csv')
+    dest.mkdir(parents=True, exist_ok=True)
+    video_path = dest/'session1.mp4'
+    first = cv2.imread(str(src/labels.index[0]))
+    writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter_fourcc(*'mp4v'), 25, (first.shape[1], first.shape[0]))
+    for j in range(frames + 2): writer.write(cv2.imread(str(src/labels.index[j])))
+    writer.release()
+    video, skeleton = sio.Video.from_filename(str(video_path)), sio.Skeleton(labels.names)
+    lfs = []
+    for j in range(frames):
+        inst = sio.Instance.from_numpy(labels.keypoints[j].astype(np.float64), skeleton=skeleton)
+        for f, k in hidden:
+            if f == j: inst.points['xy'][k] = labels.keypoints[j, k]; inst.points['visible'][k] = False
+        insts = [inst]
+        if second_animal and j == 0: insts.append(sio.Instance.from_numpy(labels.keypoints[j] + 5., skeleton=skeleton))
+        lfs.append(sio.LabeledFrame(video=video, frame_idx=j, instances=insts))
+    pred = sio.PredictedInstance.from_numpy(labels.keypoints[frames].astype(np.float64), skeleton=skeleton, score=0.5)
+    lfs.append(sio.LabeledFrame(video=video, frame_idx=frames, instances=[pred]))   # a prediction, not a label
+    out = dest/('labels.pkg.slp' if embed else 'labels.slp')
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[skeleton]), str(out),
+                 embed='user' if embed else False, verbose=False)
+    return out
 
 # %% ../nbs/99_testing.ipynb #0c303723
 def _random_like(sd:dict, g:torch.Generator) -> dict:

@@ -16,17 +16,18 @@ from omegaconf import DictConfig, OmegaConf
 # %% auto #0
 __all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'write_weights_digest', 'build_trainer',
            'build_data_module', 'OverwriteError', 'model_files', 'check_model_dir', 'clear_model_dir',
-           'check_prediction_videos', 'train', 'predict_after_training']
+           'check_prediction_videos', 'new_labels_csvs', 'check_new_labels', 'train', 'predict_after_training']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
-                                    ConfigError, UserError, _leaves)
+                                    ConfigError, UserError, DataError, _leaves)
 from .data.video import video_info
 from .callbacks import UnfreezeBackbone, AnnealWeight, ConvergenceCheck, BroadcastBuffers
 from .data.unlabeled import SemiSupervisedDataModule
 from .metrics import fit_pca_metrics
 from .models.factory import check_config, get_model
-from .predict import (predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
+from .data.multiview import MultiviewLabeledDataset
+from .predict import (labeled_dataset_for, predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
                                        write_labeled_videos,
                                        video_pred_csvs)
 
@@ -184,6 +185,28 @@ def _quiet_fit(trainer:pl.Trainer, model, data, ckpt_path=None):
         warnings.filterwarnings('ignore', '.*overridden `on_after_batch_transfer`.*')  # the model's hook is the one we want
         trainer.fit(model, data, ckpt_path=ckpt_path)
 
+# %% ../nbs/23_train.ipynb #eefcf1e1
+def new_labels_csvs(cfg:DictConfig) -> list[Path]|None:
+    "`<labels>_new.csv` beside each view's labels CSV, if there are any (one per view, or an error naming what is missing)."
+    root = Path(cfg.data.data_dir)
+    csvs = [Path(c) if Path(c).is_absolute() else root/c for c in config_views(cfg)[0]]
+    new = [p.with_name(f'{p.stem}_new.csv') for p in csvs]
+    have = [p.is_file() for p in new]
+    if not any(have): return None
+    if not all(have):
+        raise DataError(f"{new[have.index(True)]} scores new labels, but {new[have.index(False)]} is missing: give one _new "
+                        "CSV per view (rows aligned), or remove it")
+    return new
+
+def check_new_labels(cfg:DictConfig):
+    "The `_new` labels (if any) read, with their keypoints and images, before training starts."
+    new = new_labels_csvs(cfg)
+    if new is None: return
+    d = cfg.data
+    names = list(d.keypoint_names) if d.get('keypoint_names') else None
+    MultiviewLabeledDataset(d.data_dir, new, config_views(cfg)[1], (d.image_resize_dims.height, d.image_resize_dims.width),
+                            d.downsample_factor, names, cache_images=False)
+
 # %% ../nbs/23_train.ipynb #66328f16
 def train(
     cfg:str|Path|dict|DictConfig|None=None, # a Lightning Pose config (file, dict); None: the bundled default job
@@ -204,6 +227,7 @@ def train(
     resume_from = check_model_dir(model_dir, cfg, overwrite, resume) if rank == 0 or resume else None
     dm = build_data_module(cfg, model_cls)  # labels, images and videos are checked before anything is written
     check_prediction_videos(cfg)
+    check_new_labels(cfg)
     pl.seed_everything(cfg.training.rng_seed_data_pt, workers=True, verbose=False)
     model = get_model(cfg, dm)  # pretrained weights found (or the error) before anything is written
     if rank == 0:
@@ -226,6 +250,7 @@ def train(
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
     convergence = next(c for c in trainer.callbacks if isinstance(c, ConvergenceCheck))
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
+                   new_labels=[str(p) for p in new_labels_csvs(cfg) or []],
                    epochs=trainer.current_epoch, global_step=trainer.global_step, **convergence.report())
     if convergence.still_improving: warnings.warn(convergence.advice(), stacklevel=2)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
@@ -238,6 +263,11 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
     pcas = fit_pca_metrics(data, cfg.losses.pca_singleview.components_to_keep)
     errors = predict_labeled(model, data.dataset, model_dir, 'predictions', data.set_names(), trainer,  # frames cached
                              cfg.training.test_batch_size, pcas)
+    new = new_labels_csvs(cfg)
+    if new:   # frames labeled after training began: scored apart, as the reference does
+        new_err = predict_labeled(model, labeled_dataset_for(model, cfg, new), model_dir, 'predictions_new', trainer=trainer,
+                                  batch_size=cfg.training.test_batch_size, pcas=pcas)
+        errors.update({'new' if k == 'all' else f"new/{k.removesuffix('/all')}": v for k, v in new_err.items()})
     timings['predict_labeled'] = time.perf_counter() - t0
     videos, vdir, t0 = [], cfg.eval.test_videos_directory, time.perf_counter()
     if cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists():

@@ -27,6 +27,7 @@ class KeypointTable:
     likelihoods: np.ndarray|None = None  # (N,K), present in prediction files
     scorer: str = 'scorer'  # the first header row's value (the scorer) of the keypoint columns
     extra: dict = field(default_factory=dict)  # other columns, e.g. `set`
+    visible: np.ndarray|None = None  # (N,K) the labels' `visible` flags when the file has them (0: unlabeled; NaN: empty cell)
 
     def __len__(self): return len(self.index)
     @property
@@ -77,7 +78,7 @@ def _read_csv_frame(path:Path) -> pd.DataFrame:
     return df
 
 # %% ../../nbs/01_data.csv.ipynb #bf7908ba
-_COORDS = ('x', 'y', 'likelihood')
+_COORDS = ('x', 'y', 'likelihood', 'visible')
 
 def _keypoint_columns(df:pd.DataFrame, path:Path) -> list:
     "The (scorer, bodypart, coord) columns; duplicated keypoint names are an error (pandas renames repeats `x.1`)."
@@ -124,7 +125,12 @@ def read_keypoint_csv(
         xy.append(np.stack([x, y], -1))
     lik = [column(n, 'likelihood') for n in names]
     likelihoods = np.stack(lik, 1) if all(l is not None for l in lik) else None
-    return KeypointTable(list(df.index), np.stack(xy, 1), names, likelihoods, scorer, extra)
+    keypoints, vis = np.stack(xy, 1), [column(n, 'visible') for n in names]
+    visible = None
+    if any(v is not None for v in vis):   # a keypoint without the column counts as visible where it is labeled
+        visible = np.stack([v if v is not None else np.full(len(df), np.nan, np.float32) for v in vis], 1)
+        keypoints[visible == 0] = np.nan   # `visible` 0: not labeled, whatever its x, y cells hold
+    return KeypointTable(list(df.index), keypoints, names, likelihoods, scorer, extra, visible)
 
 # %% ../../nbs/01_data.csv.ipynb #ca185606
 def write_keypoint_csv(
@@ -135,14 +141,16 @@ def write_keypoint_csv(
     likelihoods:np.ndarray|None=None, # (N,K) confidences in [0,1], written as `likelihood` columns; None: x, y only
     scorer:str='lightning_pose_nb', # value of the scorer header row
     extra:dict|None=None, # column name -> N values, written after the keypoints (e.g. `set`)
+    visible:np.ndarray|None=None, # (N,K) visibility flags, written as `visible` columns (integers; NaN: empty cell)
 ):
     "Write (N,K,2) keypoints (+ (N,K) likelihoods and extra columns) as a DLC-style CSV, atomically."
     keypoints = np.asarray(keypoints, np.float64)
     N, K = keypoints.shape[:2]
     if len(names) != K: raise ValueError(f"{len(names)} keypoint names for {K} keypoints")
-    coords = ['x', 'y'] + (['likelihood'] if likelihoods is not None else [])
+    coords = ['x', 'y'] + (['likelihood'] if likelihoods is not None else []) + (['visible'] if visible is not None else [])
     cols = pd.MultiIndex.from_tuples([(scorer, n, c) for n in names for c in coords], names=['scorer', 'bodyparts', 'coords'])
-    parts = [keypoints] + ([np.asarray(likelihoods, np.float64)[..., None]] if likelihoods is not None else [])
+    parts = [keypoints] + [np.asarray(a, np.float64)[..., None] for a in (likelihoods, visible) if a is not None]
     df = pd.DataFrame(np.concatenate(parts, -1).reshape(N, -1), index=list(index), columns=cols)
+    for c in (cols[len(coords) - 1::len(coords)] if visible is not None else []): df[c] = df[c].astype('Int64')  # 2, not 2.0
     for k, v in (extra or {}).items(): df[(k, '', '')] = list(v)
     with atomic_write(path, newline='') as f: df.to_csv(f)
