@@ -9,7 +9,7 @@ from typing import Annotated
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['IMPORTERS', 'lpnb_train', 'lpnb_predict', 'lpnb_export', 'lpnb_import']
+__all__ = ['IMPORTERS', 'lpnb_train', 'read_ahead', 'lpnb_predict', 'lpnb_export', 'lpnb_import']
 
 # %% ../nbs/24_cli.ipynb #6c56157d
 @call_parse(pos=['config'])
@@ -41,6 +41,23 @@ def lpnb_train(
               f"mean pixel error: {err}\ntime (s): " + ', '.join(f"{k} {v:.1f}" for k, v in res.timings.items()))
     run_cli('lpnb-train', main, debug)
 
+def read_ahead(
+    model_dir:str|Path, # the model directory (its config.yaml gives the input size and the views)
+    inputs:list, # the command line's inputs
+    batch_size:int=32, # frames per batch
+) -> dict:
+    "{video: FrameReader} with the first video of a single-camera model's inputs already decoding; {} when unsure."
+    try:
+        import yaml
+        from lightning_pose_nb.data.frames import FrameReader, VIDEO_SUFFIXES, list_videos
+        d = yaml.safe_load((Path(model_dir)/'config.yaml').read_text())['data']
+        if any(isinstance(d.get(k), list) and len(d[k]) > 1 for k in ('csv_file', 'view_names')): return {}  # several views
+        videos = [v for i in map(Path, inputs) if i.is_dir() or i.suffix.lower() in VIDEO_SUFFIXES for v in list_videos(i)]
+        if not videos: return {}
+        size = (int(d['image_resize_dims']['height']), int(d['image_resize_dims']['width']))
+        return {videos[0].resolve(): FrameReader(videos[0], size, batch_size).start()}
+    except Exception: return {}   # only a head start: the prediction itself finds and reports any problem
+
 @call_parse
 def lpnb_predict(
     model_dir:str, # model directory written by lpnb-train (config.yaml + checkpoint)
@@ -59,9 +76,10 @@ def lpnb_predict(
         if not inputs: raise DataError("give at least one INPUT (video, folder of videos or images, image, or labels CSV)")
         out = Path(output_dir or model_dir)
         if out.exists() and not os.access(out, os.W_OK): raise PermissionError(f"cannot write to {out}: choose another --output-dir")
+        readers = read_ahead(model_dir, inputs, batch_size)   # decoding starts now, while torch and the model load
         from lightning_pose_nb.predict import predict_inputs
         for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size, runtime=runtime, labeled_video=labeled_video,
-                                device=device):
+                                device=device, readers=readers):
             metrics = [m for m in ('pixel_error', 'temporal_norm', 'pca_singleview_error', 'pca_multiview_error')
                        if (p.parent/f'{p.stem}_{m}.csv').exists()]
             print(f"wrote {p}" + (f" (+ {', '.join(metrics)})" if metrics else ''))

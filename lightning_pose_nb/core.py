@@ -16,7 +16,6 @@ __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_
            'atomic_write', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
-import torch
 from omegaconf import OmegaConf, DictConfig
 
 # %% ../nbs/00_core.ipynb #b7f888e7
@@ -252,10 +251,12 @@ def parse_overrides(
 # %% ../nbs/00_core.ipynb #7bf53d64
 def default_accelerator() -> str:
     "`'gpu'` when CUDA is available, else `'cpu'`."
+    import torch   # here, not at the top: `core` loads without torch (the video reader starts before it, `data.frames`)
     return 'gpu' if torch.cuda.is_available() else 'cpu'
 
 def default_device() -> torch.device:
     "`cuda` when CUDA is available, else `cpu`."
+    import torch
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def in_test() -> bool:

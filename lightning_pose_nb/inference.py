@@ -13,13 +13,12 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'onnx_metadata', 'Predictor', 'FrameReader',
+__all__ = ['KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'onnx_metadata', 'Predictor', 'rebatched',
            'predict_video', 'FrameStream', 'stream']
 
 # %% ../nbs/25_inference.ipynb #d299f05f
 from .augment import IMAGENET_MEAN, IMAGENET_STD
-from .data.video import video_info, iter_checked_frames
-from .data.datasets import resize_frame
+from .data.frames import FrameReader, resize_frame
 from .core import DataError, default_device
 
 # %% ../nbs/25_inference.ipynb #d85eddae
@@ -212,65 +211,41 @@ def _run(self:Predictor, small:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
 Predictor._run = _run
 
-# %% ../nbs/25_inference.ipynb #a65ffc62
-class FrameReader:
-    "Batches (b,H,W,3) uint8 of a video's frames resized to `image_size`, decoded ahead in a background thread."
-    def __init__(self,
-        path:str|Path, # video file
-        image_size:tuple[int,int], # (H, W) the frames are resized to
-        batch_size:int=32, # frames per batch (the last may hold fewer)
-        depth:int=4, # batches decoded ahead at most
-    ):
-        self.path, self.image_size, self.batch_size, self.depth = Path(path), tuple(image_size), batch_size, depth
-        self.info = video_info(self.path)
-
-    def __len__(self) -> int: return self.info['num_frames']
-
-    def _work(self, q:queue.Queue, stop:threading.Event):
-        def put(item) -> bool:  # False once the consumer has stopped
-            while not stop.is_set():
-                try: q.put(item, timeout=0.1); return True
-                except queue.Full: pass
-            return False
-        try:
-            buf = []
-            for frame in iter_checked_frames(self.path, self.info['num_frames']):
-                buf.append(resize_frame(frame, self.image_size))
-                if len(buf) == self.batch_size:
-                    if not put(np.stack(buf)): return
-                    buf = []
-            if buf and not put(np.stack(buf)): return
-            put(None)
-        except BaseException as e: put(e)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        q, stop = queue.Queue(self.depth), threading.Event()
-        t = threading.Thread(target=self._work, args=(q, stop), daemon=True, name=f'decode {self.path.name}')
-        t.start()
-        try:
-            while (item := q.get()) is not None:
-                if isinstance(item, BaseException): raise item
-                yield item
-        finally:
-            stop.set()
-            t.join(timeout=5)
-
 # %% ../nbs/25_inference.ipynb #93032b04
+def rebatched(batches:Iterable[np.ndarray], n:int) -> Iterator[np.ndarray]:
+    "The same frames in batches of `n` (the last may hold fewer), whatever the batches they came in."
+    held = []
+    for b in batches:
+        held.append(b)
+        if sum(map(len, held)) < n: continue
+        seq = np.concatenate(held) if len(held) > 1 else held[0]
+        k = len(seq) // n * n
+        yield from (seq[i:i + n] for i in range(0, k, n))
+        held = [seq[k:]] if k < len(seq) else []
+    if held: yield np.concatenate(held)
+
 def _progress(total:int, desc:str, enable:bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit='frame', disable=not enable, leave=False)
 
-def predict_video(self:Predictor, path:str|Path, progress:bool=True) -> tuple[np.ndarray, np.ndarray]:
+def predict_video(self:Predictor,
+    path:str|Path, # a video file
+    progress:bool=True, # show a progress bar in frames
+    reader:FrameReader|None=None, # a reader of this video already decoding (`FrameReader.start`); default: a new one
+) -> tuple[np.ndarray, np.ndarray]:
     "Keypoints (N,K,2) in frame pixels and confidences (N,K) for every frame of a video, decoded in a reader thread."
-    reader = FrameReader(path, self.image_size, self.batch_size)
+    fits = reader is not None and (reader.path, reader.image_size) == (Path(path).resolve(), self.image_size)
+    if reader is not None and not fits: reader.close()
+    reader = reader if fits else FrameReader(Path(path).resolve(), self.image_size, self.batch_size)
+    batches = rebatched(reader, self.batch_size)   # a reader started elsewhere may batch differently
     h0, w0 = reader.info['height'], reader.info['width']
     kps, confs = [], []
     with _progress(len(reader), f'Predicting {Path(path).name}', progress) as bar:
         if not self.requires_context:
-            for batch in reader:
+            for batch in batches:
                 kp, conf = self.runner(batch); kps.append(kp); confs.append(conf); bar.update(len(batch))
         else:
-            for kp, conf in self._context_stream(reader):
+            for kp, conf in self._context_stream(batches):
                 kps.append(kp); confs.append(conf); bar.update(len(kp))
     kp, conf = np.concatenate(kps), np.concatenate(confs)
     return _to_frame(kp, (h0, w0), self.image_size), conf

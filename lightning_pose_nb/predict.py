@@ -30,6 +30,7 @@ from .models.factory import model_class_for, find_checkpoint
 from .callbacks import FrameProgressBar
 from .inference import Predictor
 from .data.video import VIDEO_SUFFIXES, list_videos
+from .data.frames import reader_batch_size
 from .data.datasets import read_image
 
 # %% ../nbs/22_predict.ipynb #7f249ab8
@@ -47,13 +48,14 @@ def model_checkpoint(model_dir:str|Path) -> Path:
 def load_model(
     model_dir:str|Path, # a model directory written by `train` (or a checkpoint file inside one)
     device:str|torch.device|None=None, # where to put the model (default: CPU)
+    cfg:DictConfig|None=None, # its config, if already loaded (`load_config` of the directory's config.yaml)
 ):
     "(model in eval mode, config) from a model directory written by `train`; `model.checkpoint_path` says which checkpoint."
     model_dir = Path(model_dir)
     if not model_dir.exists(): raise FileNotFoundError(f"model directory not found: {model_dir.resolve()}")
     cfg_path = model_dir/'config.yaml' if model_dir.is_dir() else model_dir.parent/'config.yaml'
     if not cfg_path.exists(): raise FileNotFoundError(f"no config.yaml in {cfg_path.parent.resolve()}: is it a model directory?")
-    cfg = load_config(cfg_path, warn=False)
+    cfg = cfg if cfg is not None else load_config(cfg_path, warn=False)
     cls, ckpt_path = model_class_for(cfg), model_checkpoint(model_dir)
     try: ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
     except Exception as e:
@@ -99,13 +101,14 @@ def _plain(x): return OmegaConf.to_container(x) if OmegaConf.is_config(x) else x
 def training_data(
     cfg:DictConfig, # a loaded config
     requires_context:bool=False, # serve 5-frame windows (the context model)
+    check_images:bool=True, # decode every labeled image now (False: labels only, e.g. to refit the PCA metrics)
 ) -> LabeledDataModule:
     "The config's labeled frames, split and batched as configured; checked against `data.num_keypoints`."
     d, t = cfg.data, cfg.training
     csv_files, views = config_views(cfg)
     ds = MultiviewLabeledDataset(d.data_dir, csv_files, views, (d.image_resize_dims.height, d.image_resize_dims.width),
                                  d.downsample_factor, _plain(d.keypoint_names), t.uniform_heatmaps_for_nan_keypoints,
-                                 do_context=requires_context)
+                                 do_context=requires_context, check_images=check_images)
     if d.get('num_keypoints') is not None and d.num_keypoints != ds.num_keypoints:
         raise ConfigError('data.num_keypoints', d.num_keypoints, hint=f'{ds.csv_paths[0]} has {ds.num_keypoints} keypoints per view')
     _check_keypoint_layout(cfg, ds)
@@ -231,17 +234,18 @@ def predict_video(
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
     predictor=None, # a `Predictor` to use for a single-camera model (default: one around `model`)
     progress:bool=True, # show a progress bar (single-camera models)
+    reader=None, # a `FrameReader` of the video already decoding (single-camera models)
 ) -> int:
     "Predict every frame of a session into CSVs (rows = frames) with temporal (and PCA) metrics; returns the frame count."
     paths = [Path(p) for p in out_csvs]
     if len(videos) == 1 and (predictor is not None or not _is_multiview(model)):
         # one camera: the fast path, decoding in a reader thread, no Trainer
-        predictor = predictor or Predictor.from_tracker(model, batch_size=max(batch_size, 64) if model.requires_context else batch_size)
-        kp, conf = predictor.predict_video(videos[0], progress=progress)
+        predictor = predictor or Predictor.from_tracker(model, batch_size=reader_batch_size(batch_size, model.requires_context))
+        kp, conf = predictor.predict_video(videos[0], progress=progress, reader=reader)
         kp, names, scorer = kp.reshape(len(kp), -1, 2), predictor.keypoint_names, f'{predictor.model_type}_tracker'
     else:
         # context chunks overlap by 4 frames: long chunks keep that overhead small (6% at 64)
-        loader = (multiview_context_video_dataloader(videos, model.image_size, chunk=max(batch_size, 64)) if model.requires_context
+        loader = (multiview_context_video_dataloader(videos, model.image_size, chunk=reader_batch_size(batch_size, True)) if model.requires_context
                   else multiview_video_dataloader(videos, model.image_size, batch_size=batch_size))
         kp, conf = predict_loader(model, loader, trainer)
         names = list(model.hparams.keypoint_names or []) or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
@@ -254,7 +258,7 @@ def _is_multiview(model) -> bool: return model.model_type == 'heatmap_multiview_
 # %% ../nbs/22_predict.ipynb #92303be1
 def pca_metrics_for(cfg:DictConfig, model) -> dict:
     "The PCA metrics of a trained model's config, refit on its training labels; {} (with a warning) if they are unavailable."
-    try: return fit_pca_metrics(training_data(cfg, model.requires_context), cfg.losses.pca_singleview.components_to_keep)
+    try: return fit_pca_metrics(training_data(cfg, model.requires_context, check_images=False), cfg.losses.pca_singleview.components_to_keep)
     except (FileNotFoundError, ValueError) as e:
         warnings.warn(f"PCA metrics skipped: the training labels are not available ({e})")
         return {}
@@ -310,6 +314,7 @@ def predict_inputs(
     runtime:str='torch', # 'torch', or 'onnx' (the model directory's `model.onnx`, written by `lpnb-export`)
     labeled_video:bool=False, # also write `video_preds/labeled_videos/<video>_labeled.mp4`
     device:str|None=None, # 'cpu' or 'cuda' (default: CUDA when available)
+    readers:dict|None=None, # video path -> a `FrameReader` already decoding it (`lpnb-predict` starts one during start-up)
 ) -> list[Path]:
     "Predict each input with the model in `model_dir`; returns the files written."
     model_dir = Path(model_dir)
@@ -324,7 +329,7 @@ def predict_inputs(
     if runtime == 'onnx' and multiview: raise DataError("--runtime onnx takes single-camera models; this one has views " + ', '.join(views))
     model = None
     if runtime == 'torch' or csvs:  # labeled CSVs are scored with the PyTorch model
-        model, cfg = load_model(model_dir, device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+        model, cfg = load_model(model_dir, device or ('cuda' if torch.cuda.is_available() else 'cpu'), cfg)
         print(f"model: {model_dir.resolve()} (checkpoint {model.checkpoint_path.name})")
     predictor = None
     if not multiview:
@@ -332,7 +337,7 @@ def predict_inputs(
             predictor = Predictor(model_dir, runtime='onnx', device=device, batch_size=batch_size)
             print(f"model: {predictor.runner.path.resolve()} (onnxruntime)")
         else:
-            predictor = Predictor.from_tracker(model, batch_size=max(batch_size, 64) if model.requires_context else batch_size)
+            predictor = Predictor.from_tracker(model, batch_size=reader_batch_size(batch_size, model.requires_context))
     trainer = prediction_trainer(progress=progress) if (csvs or multiview) else None
     pcas = pca_metrics_for(cfg, model if model is not None else predictor)
     if len(csvs) % len(views):
@@ -345,7 +350,8 @@ def predict_inputs(
     for item in video_items:
         for videos in video_sessions(cfg, item):
             dest = video_pred_csvs(out, videos, views)
-            predict_video(model, videos, dest, trainer, batch_size, pcas=pcas, predictor=predictor, progress=progress)
+            predict_video(model, videos, dest, trainer, batch_size, pcas=pcas, predictor=predictor, progress=progress,
+                          reader=(readers or {}).get(Path(videos[0]).resolve()))
             written += dest
             if labeled_video: written += write_labeled_videos(cfg, videos, dest)
     for folder, files in image_groups.items():

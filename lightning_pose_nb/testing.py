@@ -13,8 +13,8 @@ import lightning.pytorch as pl
 
 # %% auto #0
 __all__ = ['EXAMPLE_SINGLEVIEW_COLUMNS', 'EXAMPLE_MIRRORED_COLUMNS', 'UNSUPERVISED_TEST_PARAMS', 'scratch_dir', 'tiny_trainer',
-           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip', 'make_dlc_project',
-           'make_sleap_project', 'fill_weight_cache']
+           'example_data', 'example_video', 'tiny_losses', 'toy_batch', 'write_clip', 'write_test_video',
+           'make_dlc_project', 'make_sleap_project', 'fill_weight_cache']
 
 # %% ../nbs/99_testing.ipynb #c9b4668f
 from .core import bundled_data_dir
@@ -113,6 +113,18 @@ def write_clip(
             writer.write(frame)
     finally: writer.release(); cap.release()
     return Path(dest)
+
+# %% ../nbs/99_testing.ipynb #95bd6c72
+def write_test_video(
+    path:str|Path, # the mp4 to write
+    n:int=30, # frames
+    size:tuple[int,int]=(48, 64), # (h, w)
+) -> Path:
+    "A small mp4v video of `n` gradient frames that change over time (a video whose bytes the tests can damage)."
+    yy, xx = np.mgrid[:size[0], :size[1]]
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), 10, size[::-1])
+    for k in range(n): w.write(np.stack([(xx * 4 + k * 7) % 256, (yy * 5 + k * 3) % 256, (xx + yy) * 2 % 256], -1).astype(np.uint8))
+    w.release(); return Path(path)
 
 # %% ../nbs/99_testing.ipynb #28cb9194
 def make_dlc_project(

@@ -16,20 +16,15 @@ import torch
 from torch.utils.data import Dataset
 
 # %% auto #0
-__all__ = ['resize_frame', 'read_image', 'context_frame_paths', 'LabeledDataset']
+__all__ = ['read_image', 'context_frame_paths', 'LabeledDataset']
 
 # %% ../../nbs/03_data.datasets.ipynb #20945853
 from ..core import DataError
+from .frames import resize_frame
 from .csv import read_keypoint_csv
 from ..heatmaps import render_heatmaps
 
 # %% ../../nbs/03_data.datasets.ipynb #084102a0
-def resize_frame(frame:np.ndarray, image_size:tuple[int,int]) -> np.ndarray:
-    "Resize an RGB (h0,w0,3) uint8 frame to `image_size` (H,W)."
-    H, W = image_size
-    if frame.shape[:2] == (H, W): return frame
-    return cv2.resize(frame, (W, H), interpolation=cv2.INTER_CUBIC)
-
 def read_image(path:str|Path) -> np.ndarray:
     "Read an image file as RGB uint8 (h,w,3); grayscale files are repeated over 3 channels."
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
