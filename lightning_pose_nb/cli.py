@@ -77,12 +77,15 @@ def lpnb_predict(
         out = Path(output_dir or model_dir)
         if out.exists() and not os.access(out, os.W_OK): raise PermissionError(f"cannot write to {out}: choose another --output-dir")
         readers = read_ahead(model_dir, inputs, batch_size)   # decoding starts now, while torch and the model load
-        from lightning_pose_nb.predict import predict_inputs
-        for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size, runtime=runtime, labeled_video=labeled_video,
-                                device=device, readers=readers):
-            metrics = [m for m in ('pixel_error', 'temporal_norm', 'pca_singleview_error', 'pca_multiview_error')
-                       if (p.parent/f'{p.stem}_{m}.csv').exists()]
-            print(f"wrote {p}" + (f" (+ {', '.join(metrics)})" if metrics else ''))
+        try:
+            from lightning_pose_nb.predict import predict_inputs
+            for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size, runtime=runtime, labeled_video=labeled_video,
+                                    device=device, readers=readers):
+                metrics = [m for m in ('pixel_error', 'temporal_norm', 'pca_singleview_error', 'pca_multiview_error')
+                           if (p.parent/f'{p.stem}_{m}.csv').exists()]
+                print(f"wrote {p}" + (f" (+ {', '.join(metrics)})" if metrics else ''))
+        finally:
+            for r in readers.values(): r.close()   # one never used (an error, another runtime's size) stops here
     run_cli('lpnb-predict', main, debug)
 
 @call_parse

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/02a_data.frames.ipynb #5ff73916
 from __future__ import annotations
-import queue, threading
+import atexit, queue, threading, weakref
 from pathlib import Path
 from typing import Iterator
 import cv2
@@ -98,6 +98,9 @@ def reader_batch_size(batch_size:int, context:bool) -> int:
     "Frames per batch a video is read in for prediction: the context model's chunks hold at least 64 (its 4 overlapping frames then cost 6%)."
     return max(batch_size, 64) if context else batch_size
 
+_RUNNING = weakref.WeakSet()   # readers whose thread runs: stopped at exit (a thread inside OpenCV then aborts Python)
+atexit.register(lambda: [r.close() for r in list(_RUNNING)])
+
 class FrameReader:
     "Batches (b,H,W,3) uint8 of a video's frames resized to `image_size`, decoded ahead in a background thread."
     def __init__(self,
@@ -143,11 +146,13 @@ class FrameReader:
         t = threading.Thread(target=self._work, args=(q, stop), daemon=True, name=f'decode {self.path.name}')
         t.start()
         self._running = (q, stop, t)
+        _RUNNING.add(self)
 
     def close(self):
         "Stop decoding (a reader started but not needed)."
         if self._running is not None:
             _, stop, t = self._running; stop.set(); t.join(timeout=5); self._running = None
+            _RUNNING.discard(self)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._running is None: self._launch(self.depth)
