@@ -13,7 +13,8 @@ from torch import nn
 # %% auto #0
 __all__ = ['LOSSES', 'Loss', 'masked_mean', 'register_loss', 'loss_names', 'HeatmapLoss', 'HeatmapMSELoss', 'HeatmapKLLoss',
            'HeatmapJSLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'LossFactory', 'TemporalLoss', 'NaNPCA',
-           'multiview_column_matches', 'PCALoss', 'PCASingleviewLoss', 'PCAMultiviewLoss']
+           'multiview_column_matches', 'PCALoss', 'PCASingleviewLoss', 'PCAMultiviewLoss', 'PairwiseProjectionsLoss',
+           'ReprojectionHeatmapLoss']
 
 # %% ../nbs/12_losses.ipynb #660f5d8d
 class Loss(nn.Module):
@@ -372,3 +373,29 @@ class PCAMultiviewLoss(PCALoss):
         parts = [p for p in range(len(matches[0])) if all(view[p] in keep for view in matches)]  # seen in every view
         if not parts: raise ValueError(f"{cls.name}: no body part is labeled in every view of the training frames")
         return cls(data.train_keypoints, mirrored_column_matches=[[view[p] for p in parts] for view in matches], **params)
+
+# %% ../nbs/12_losses.ipynb #2cd9cc44
+@register_loss('supervised_pairwise_projections')
+class PairwiseProjectionsLoss(Loss):
+    "Mean 3-D distance between each pair of views' triangulation of the predictions and the labels' 3-D point."
+    def compute(self, keypoints_targ_3d:torch.Tensor, keypoints_pred_3d:torch.Tensor) -> torch.Tensor:
+        "(B,K,3) targets and (B,P,K,3) pairwise triangulations -> mean distance where both are finite (0 if none)."
+        t = keypoints_targ_3d[:, None].expand_as(keypoints_pred_3d)
+        valid = (t.isfinite() & keypoints_pred_3d.isfinite()).all(-1)                 # (B,P,K)
+        diff = torch.where(valid[..., None], keypoints_pred_3d - t, torch.zeros_like(t))
+        dist = (diff.square().sum(-1) + 1e-12).sqrt()                                    # finite gradient at 0
+        return masked_mean(dist, valid)
+
+@register_loss('supervised_reprojection_heatmap_mse')
+class ReprojectionHeatmapLoss(Loss):
+    "Predicted heatmaps against heatmaps rendered at the 3-D prediction reprojected into each view (MSE over h*w)."
+    def __init__(self, image_size:tuple[int,int]=(256, 256), heatmap_size:tuple[int,int]=(64, 64), **kwargs):
+        super().__init__(**kwargs)
+        self.image_size, self.heatmap_size = tuple(image_size), tuple(heatmap_size)
+
+    def compute(self, heatmaps_pred:torch.Tensor, keypoints_pred_2d_reprojected:torch.Tensor) -> torch.Tensor:
+        "(B,VK,h,w) predicted heatmaps and (B,VK,2) reprojected points (model pixels) -> mean summed squared error."
+        from lightning_pose_nb.heatmaps import render_heatmaps
+        target = render_heatmaps(keypoints_pred_2d_reprojected.detach(), self.image_size, self.heatmap_size)
+        valid = target.flatten(-2).amax(-1) > 0                                          # points off the map: no target
+        return masked_mean(((target - heatmaps_pred) ** 2).sum((-2, -1)), valid)

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
+import torch
 
 # %% auto #0
-__all__ = ['read_calibration', 'frame_session', 'calibration_files']
+__all__ = ['read_calibration', 'frame_session', 'calibration_files', 'triangulate_labels']
 
 # %% ../../nbs/07a_data.cameras.ipynb #18219cd4
 from ..core import DataError
-from ..geometry import Camera
+from ..geometry import Camera, CameraGroup, triangulate
 
 # %% ../../nbs/07a_data.cameras.ipynb #94bb215d
 _FIELDS = {'size': (2,), 'matrix': (3, 3), 'distortions': (5,), 'rotation': (3,), 'translation': (3,)}
@@ -96,3 +97,19 @@ def calibration_files(
     absent = sorted({str(p) for p in out if not p.is_file()})
     if absent: raise FileNotFoundError(f"calibration file(s) not found: {', '.join(absent[:3])}")
     return out
+
+# %% ../../nbs/07a_data.cameras.ipynb #08e07412
+def triangulate_labels(
+    frame_keypoints:torch.Tensor, # (N, V*K, 2) labels in each view's frame pixels, view-major (NaN: missing)
+    calibrations:Sequence[str|Path], # the calibration TOML of each of the N frames (`calibration_files`)
+    view_names:Sequence[str], # the V views, in the labels' order
+) -> torch.Tensor:
+    "(N, K, 3) float32 world points of every labeled frame; NaN where fewer than two views label a keypoint."
+    N, V = frame_keypoints.shape[0], len(view_names)
+    pts = frame_keypoints.reshape(N, V, -1, 2).to(torch.float64)
+    out = torch.full((N, pts.shape[2], 3), torch.nan, dtype=torch.float64)
+    files = [str(f) for f in calibrations]
+    for f in dict.fromkeys(files):
+        rows = [i for i, g in enumerate(files) if g == f]
+        out[rows] = triangulate(pts[rows], CameraGroup(read_calibration(f, view_names)))
+    return out.float()
