@@ -6,7 +6,8 @@
 from __future__ import annotations
 import os, sys, difflib, logging, warnings, tempfile, contextlib
 from pathlib import Path
-from typing import Any
+from typing import Any, TYPE_CHECKING
+if TYPE_CHECKING: import torch   # annotations only: `core` itself loads without torch
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES',
