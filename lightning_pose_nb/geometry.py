@@ -94,6 +94,11 @@ def _dlt(norm:torch.Tensor, Rt:torch.Tensor, valid:torch.Tensor) -> torch.Tensor
     X = (vec[..., :3] / vec[..., 3:]).to(norm.dtype)
     return torch.where(valid.sum(-2)[..., None] >= 2, X, torch.nan)
 
+def _prepared(points:torch.Tensor, cams:CameraGroup):
+    "(normalized points, [R|t], which points each view has) for the DLT."
+    cams = cams.like(points)
+    return undistort(points, cams), cams.extrinsics, points.isfinite().all(-1).to(points.dtype)
+
 def view_pairs(num_views:int) -> list[tuple[int,int]]:
     "The C(V,2) pairs of views, in the order `triangulate_pairs` stacks them."
     return list(combinations(range(num_views), 2))
@@ -103,9 +108,7 @@ def triangulate_pairs(
     cams:CameraGroup, # V cameras
 ) -> torch.Tensor:
     "(..., C(V,2), K, 3) world points triangulated from every pair of views; NaN where either view misses the point."
-    cams = cams.like(points)
-    norm, Rt = undistort(points, cams), cams.extrinsics
-    valid = points.isfinite().all(-1).to(norm.dtype)                          # (..., V, K)
+    norm, Rt, valid = _prepared(points, cams)
     out = [_dlt(norm[..., [a, b], :, :], Rt[[a, b]], valid[..., [a, b], :]) for a, b in view_pairs(len(cams))]
     return torch.stack(out, -3)
 
@@ -114,8 +117,7 @@ def triangulate(
     cams:CameraGroup, # V cameras
 ) -> torch.Tensor:
     "(..., K, 3) world points from every view that sees each point (linear DLT); NaN where fewer than two do."
-    cams = cams.like(points)
-    return _dlt(undistort(points, cams), cams.extrinsics, points.isfinite().all(-1).to(points.dtype))
+    return _dlt(*_prepared(points, cams))
 
 # %% ../nbs/06a_geometry.ipynb #05979a2b
 def reprojection_error(

@@ -48,7 +48,7 @@ def session_labels(session:Path, scorer:str|None) -> Path|None:
     return files[0]
 
 # %% ../../nbs/28_importers.dlc.ipynb #bd481cee
-def _session_rows(labels:Path, project:Path, names:list[str]|None):
+def _session_rows(labels:Path, names:list[str]|None):
     "(image files, index under labeled-data/<session>/, keypoints (N,K,2), visible or None, keypoint names) of one session."
     table = read_keypoint_csv(labels)
     names = names or table.names
@@ -97,7 +97,7 @@ def import_dlc(
         if labels is None: notes.append(f"session {s.name}: no CollectedData_*.h5/.csv (not labeled yet): skipped")
         else: sessions.append(labels)
     if not sessions: raise DataError(f"no labeled session in {root}: no folder holds a CollectedData_<scorer>.h5 or .csv")
-    rows = [_session_rows(l, project, names) for l in sessions]   # everything is checked before anything is written
+    rows = [_session_rows(l, names) for l in sessions]   # everything is checked before anything is written
     names = rows[0][4]
     videos, vnotes = _project_videos(cfg, project)
     out = prepare_out_dir(out_dir, project, overwrite)
