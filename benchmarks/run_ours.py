@@ -11,6 +11,28 @@ import argparse, json, os, sys, time
 from pathlib import Path
 
 
+def augment_tweaks(spec: str | None):
+    """Benchmark-only augmentation variants, from JSON in LPNB_BENCH_AUGMENT (for `bench_accuracy.py --variant`):
+    `BLUR_LENGTH` (fraction of the image), `SALT_PEPPER_CELLS` (grid cells across), `erasing` (false: no occluding
+    rectangle; or [min, max] area fractions)."""
+    if not spec: return
+    import kornia.augmentation as KA
+    import lightning_pose_nb.augment as A
+    tweaks = json.loads(spec)
+    for k in ("BLUR_LENGTH", "SALT_PEPPER_CELLS"):
+        if k in tweaks: setattr(A, k, tweaks[k])
+    if "erasing" in tweaks:
+        init = A.BatchAugmenter.__init__
+        def patched(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            if self.photometric is None: return
+            ops = [op for op in self.photometric if not isinstance(op, KA.RandomErasing)]
+            if tweaks["erasing"]: ops.insert(0, KA.RandomErasing(scale=tuple(tweaks["erasing"]), ratio=(0.5, 2.), p=0.5))
+            self.photometric = A.nn.Sequential(*ops)
+        A.BatchAugmenter.__init__ = patched
+    print("augmentation tweaks:", tweaks, flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--config", default=None, help="YAML config (default: the bundled job)")
@@ -25,6 +47,7 @@ def main():
     from lightning_pose_nb.core import load_config, default_config_path
     from lightning_pose_nb.data.video import VideoFrames, list_videos
     from lightning_pose_nb.train import train
+    augment_tweaks(os.environ.get("LPNB_BENCH_AUGMENT"))
 
     overrides = {"training": {"max_epochs": a.max_epochs, "min_epochs": a.max_epochs}} if a.max_epochs else None
     prof = SimpleProfiler()

@@ -15,7 +15,7 @@ from fastcore.basics import patch, patch_to
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BLUR_LENGTH', 'SALT_PEPPER_CELLS', 'to_float_images', 'normalize_images',
            'denormalize_images', 'affine_matrices', 'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter',
-           'line_kernels', 'motion_blur', 'coarse_coverage']
+           'frame_aspect', 'line_kernels', 'motion_blur', 'coarse_coverage']
 
 # %% ../nbs/06_augment.ipynb #5901ba12
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -126,19 +126,35 @@ def _flip_permutation(names):
     return torch.tensor(perm)
 
 # %% ../nbs/06_augment.ipynb #d4935752
+def frame_aspect(
+    bbox:torch.Tensor, # (...,4) x, y, h, w of the frame region each image was resized from, in frame pixels
+    image_size:tuple[int,int], # (H, W) of the images
+) -> torch.Tensor:
+    "(...) frame pixels per image pixel along x divided by those along y: 1 when the resize kept the proportions."
+    H, W = image_size
+    return (bbox[..., 3].float() / W) / (bbox[..., 2].float() / H)
+
 @patch
 def sample_matrices(self:BatchAugmenter,
     B:int, # batch size: one matrix per image
     device=None, # where the matrices go (drawn on the CPU)
+    aspect:torch.Tensor|None=None, # (B,) frame pixels per image pixel along x over those along y (`frame_aspect`); None: 1
 ) -> torch.Tensor:
     "Random (B,2,3) affines for this pipeline (identity where nothing is drawn)."
     H, W = self.image_size
-    angle = torch.zeros(B)
+    angle, turn = torch.zeros(B), torch.zeros(B)
     if self.geometric:
         angle = torch.where(torch.rand(B) < 0.4, torch.empty(B).uniform_(-25, 25), angle)
-        if self.pipeline == 'dlc-lr': angle = angle + 180. * (torch.rand(B) < 0.5)
-        if self.pipeline == 'dlc-top-down': angle = angle + 90. * torch.randint(0, 4, (B,))
-    M = affine_matrices(angle, torch.ones(B, 2), torch.zeros(B, 2), ((W - 1) / 2, (H - 1) / 2))
+        if self.pipeline == 'dlc-lr': turn = 180. * (torch.rand(B) < 0.5)
+        if self.pipeline == 'dlc-top-down': turn = 90. * torch.randint(0, 4, (B,))
+    centre = ((W - 1) / 2, (H - 1) / 2)
+    M = affine_matrices(angle, torch.ones(B, 2), torch.zeros(B, 2), centre)
+    if aspect is not None:  # the rotation is rigid in the frame: stretch x to frame proportions, rotate, stretch back
+        a = torch.as_tensor(aspect, dtype=M.dtype).cpu().reshape(B)
+        ones, zeros = torch.ones(B, 2), torch.zeros(B, 2)
+        to_frame = affine_matrices(zeros[:, 0], torch.stack([a, ones[:, 0]], -1), zeros, centre)
+        M = compose_affine(invert_affine(to_frame), compose_affine(M, to_frame))
+    M = compose_affine(M, affine_matrices(turn, torch.ones(B, 2), torch.zeros(B, 2), centre))  # turns first, of the image
     if self.geometric:  # crop-and-pad: each side moves by U(-15%, 15%), then the frame is resized back
         pad = torch.empty(B, 4).uniform_(-0.15, 0.15)  # left, right, top, bottom (negative = crop)
         sx, sy = 1 / (1 + pad[:, 0] + pad[:, 1]), 1 / (1 + pad[:, 2] + pad[:, 3])
@@ -253,10 +269,11 @@ def relative_ops(self:BatchAugmenter,
 def forward(self:BatchAugmenter,
     images:torch.Tensor, # (B,3,H,W) float in [0,1], or (B,T,3,H,W) context frames
     keypoints:torch.Tensor, # (B,K,2) x, y in image pixels; NaN where missing
+    aspect:torch.Tensor|None=None, # (B,) the frames' proportions against the images' (`frame_aspect`); None: 1
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Images (B,3,H,W), or (B,T,3,H,W) context frames that all get the same augmentation."
     B, (H, W) = images.shape[0], images.shape[-2:]
-    M = self.sample_matrices(B, images.device).to(images.dtype)
+    M = self.sample_matrices(B, images.device, aspect).to(images.dtype)
     if not self.active: return images, keypoints, M
     shape = images.shape
     images = warp_affine(images.reshape(B, -1, H, W), M, dsize=(H, W), mode='bilinear', padding_mode='zeros',

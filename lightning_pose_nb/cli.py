@@ -39,6 +39,9 @@ def lpnb_train(
         print(f"model: {res.model_dir} ({len(files)} files: config, checkpoints, predictions and metrics, "
               f"{len(res.video_predictions)} video prediction(s), logs)\nbest checkpoint: {res.best_checkpoint.name}\n"
               f"mean pixel error: {err}\ntime (s): " + ', '.join(f"{k} {v:.1f}" for k, v in res.timings.items()))
+        if res.errors_3d:
+            print("calibrated 3-D: " + ', '.join(f"{k} {v:.3f}" for k, v in res.errors_3d.items())
+                  + " (3d: world units, as the calibration; reprojection: pixels)")
     run_cli('lpnb-train', main, debug)
 
 def read_ahead(

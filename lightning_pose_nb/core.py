@@ -63,7 +63,8 @@ OmegaConf.register_resolver('LP_ROOT_PATH', lambda *_: str(example_dir()), repla
 DEFAULTS = {
     'data': {'image_resize_dims': {'height': 256, 'width': 256}, 'csv_file': 'CollectedData.csv',
              'downsample_factor': 2, 'video_dir': None, 'num_keypoints': None, 'keypoint_names': None,
-             'mirrored_column_matches': None, 'columns_for_singleview_pca': None, 'view_names': None},
+             'mirrored_column_matches': None, 'columns_for_singleview_pca': None, 'view_names': None,
+             'camera_params_file': None},
     'training': {'imgaug': 'dlc', 'imgaug_hflip': False, 'train_batch_size': 16, 'val_batch_size': 32,
                  'test_batch_size': 32, 'train_prob': 0.95, 'val_prob': 0.05, 'train_frames': 1, 'num_gpus': 1,
                  # devices: the reference's num_gpus on a GPU (1 on a CPU) unless set; several devices or nodes: DDP
@@ -83,7 +84,10 @@ DEFAULTS = {
     # unsupervised losses (used when named in model.losses_to_use) and their warm-up, as in the reference's defaults
     'losses': {'pca_multiview': {'log_weight': 11.0, 'components_to_keep': 3, 'epsilon': None},
                'pca_singleview': {'log_weight': 11.0, 'components_to_keep': 0.99, 'epsilon': None},
-               'temporal': {'log_weight': 11.0, 'epsilon': 20.0, 'prob_threshold': 0.05}},
+               'temporal': {'log_weight': 11.0, 'epsilon': 20.0, 'prob_threshold': 0.05},
+               # 3-D losses of calibrated multiview models: on when given a log_weight (and the project calibrations)
+               'supervised_pairwise_projections': {'log_weight': None},
+               'supervised_reprojection_heatmap_mse': {'log_weight': None}},
     'callbacks': {'anneal_weight': {'attr_name': 'total_unsupervised_importance', 'init_val': 0.0,
                                     'increase_factor': 0.01, 'final_val': 1.0, 'freeze_until_epoch': 60}},
     # frames per unlabeled training sequence (the names of the reference's DALI reader settings)
@@ -92,9 +96,9 @@ DEFAULTS = {
 
 # fields a reference config may hold that we read nowhere (named once in a warning)
 IGNORED_FIELDS = ('dali.base.predict', 'dali.context.predict', 'dali.general', 'hydra', 'eval.hydra_paths',
-                  # calibrated 3-D features and crops of the multiview template: not supported (yet)
-                  'data.bbox_file', 'data.camera_params_file', 'training.imgaug_3d',
-                  'losses.supervised_reprojection_heatmap_mse', 'losses.supervised_pairwise_projections')
+                  # crops of the multiview template: not supported (yet); views are augmented one by one and the
+                  # augmentation undone before triangulating, so there is no 3-D augmentation to switch on
+                  'data.bbox_file', 'training.imgaug_3d')
 IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'model.do_context')
 # fields we read that have no default (or a free-form value below them)
 PRECISIONS = ('32', '16-mixed', 'bf16-mixed')

@@ -28,14 +28,29 @@ class Camera:
     translation: np.ndarray  # (3,) world-to-camera translation (world units)
 
 class CameraGroup:
-    "V calibrated cameras as tensors: `K` (V,3,3), `dist` (V,5), `R` (V,3,3), `t` (V,3); `to()` moves them."
+    """V calibrated cameras as tensors: `K` (...,V,3,3), `dist` (...,V,5), `R` (...,V,3,3), `t` (...,V,3); `to()` moves them.
+    Leading dimensions (a batch of frames, each with its own cameras) broadcast against the points'."""
     def __init__(self, cameras:Sequence[Camera], dtype=torch.float64, device=None):
         self.names, self.sizes = [c.name for c in cameras], [tuple(c.size) for c in cameras]
         as_t = lambda key: torch.as_tensor(np.stack([np.asarray(getattr(c, key), np.float64) for c in cameras]), dtype=dtype, device=device)
         self.K, self.dist, rvec, self.t = as_t('matrix'), as_t('distortions'), as_t('rotation'), as_t('translation')
         self.R = axis_angle_to_rotation_matrix(rvec)
 
-    def __len__(self) -> int: return len(self.names)
+    @classmethod
+    def from_tensors(cls,
+        K:torch.Tensor, # (...,V,3,3) intrinsics
+        dist:torch.Tensor, # (...,V,5) k1, k2, p1, p2, k3
+        extrinsics:torch.Tensor, # (...,V,3,4) [R | t], world to camera
+        names:Sequence[str]|None=None, # the V camera names; None: cam0, cam1, ...
+    ) -> CameraGroup:
+        "Cameras from tensors, e.g. a batch's per-frame calibrations (B,V,...)."
+        out = object.__new__(cls)
+        V = K.shape[-3]
+        out.names, out.sizes = list(names) if names is not None else [f'cam{i}' for i in range(V)], [None] * V
+        out.K, out.dist, out.R, out.t = K, dist, extrinsics[..., :3], extrinsics[..., 3]
+        return out
+
+    def __len__(self) -> int: return self.K.shape[-3]
     def to(self, device=None, dtype=None) -> CameraGroup:
         "The same cameras on another device or in another dtype."
         out = object.__new__(CameraGroup)
@@ -48,45 +63,45 @@ class CameraGroup:
         return self if same else self.to(x.device, x.dtype)
     @property
     def extrinsics(self) -> torch.Tensor:
-        "(V,3,4) [R | t]: world to camera coordinates."
+        "(...,V,3,4) [R | t]: world to camera coordinates."
         return torch.cat([self.R, self.t[..., None]], -1)
+
 
 # %% ../nbs/06a_geometry.ipynb #ad019928
 def project(
     points:torch.Tensor, # (..., K, 3) world points
-    cams:CameraGroup, # V cameras
+    cams:CameraGroup, # V cameras (leading dims broadcast with the points')
 ) -> torch.Tensor:
     "(..., V, K, 2) pixel positions of `points` in every view, lens distortion included; NaN behind a camera."
     cams = cams.like(points)
-    cam = torch.einsum('vij,...kj->...vki', cams.R, points) + cams.t[:, None]     # (..., V, K, 3)
+    cam = torch.einsum('...vij,...kj->...vki', cams.R, points) + cams.t[..., None, :]     # (..., V, K, 3)
     z = cam[..., 2:]
     xy = cam[..., :2] / z
-    px = torch.einsum('vij,...vkj->...vki', cams.K[:, :2, :2], xy) + cams.K[:, None, :2, 2]
-    V, K = px.shape[-3], px.shape[-2]
-    flat = px.movedim(-3, 0).reshape(V, -1, 2)                                      # (V, ...*K, 2)
-    out = distort_points(flat, cams.K, cams.dist).reshape(V, *px.shape[:-3], K, 2).movedim(0, -3)
+    px = torch.einsum('...vij,...vkj->...vki', cams.K[..., :2, :2], xy) + cams.K[..., None, :2, 2]
+    lead = px.shape[:-2]
+    out = distort_points(px, cams.K.expand(*lead, 3, 3), cams.dist.expand(*lead, cams.dist.shape[-1]))
     return torch.where(z > 0, out, torch.nan)
 
 # %% ../nbs/06a_geometry.ipynb #cdd4dec0
 def undistort(
     points:torch.Tensor, # (..., V, K, 2) pixels in each view (NaN: missing)
-    cams:CameraGroup, # V cameras
+    cams:CameraGroup, # V cameras (leading dims broadcast with the points')
     pixels:bool=False, # return undistorted pixels (K applied again) instead of normalized coordinates
 ) -> torch.Tensor:
     "(..., V, K, 2) undistorted points: normalized image coordinates (or pixels with `pixels`)."
     cams = cams.like(points)
-    V, K = points.shape[-3], points.shape[-2]
-    flat = points.movedim(-3, 0).reshape(V, -1, 2)
-    eye = torch.eye(3, dtype=cams.K.dtype, device=cams.K.device).expand(V, 3, 3)
-    out = undistort_points(torch.nan_to_num(flat), cams.K, cams.dist, new_K=cams.K if pixels else eye)
-    out = out.reshape(V, *points.shape[:-3], K, 2).movedim(0, -3)
-    return torch.where(points.isnan(), torch.nan, out)
+    lead = torch.broadcast_shapes(points.shape[:-2], cams.K.shape[:-2])
+    K, dist = cams.K.expand(*lead, 3, 3), cams.dist.expand(*lead, cams.dist.shape[-1])
+    new_K = K if pixels else torch.eye(3, dtype=K.dtype, device=K.device).expand(*lead, 3, 3)
+    pts = points.expand(*lead, *points.shape[-2:])
+    out = undistort_points(torch.nan_to_num(pts), K, dist, new_K=new_K)
+    return torch.where(pts.isnan(), torch.nan, out)
 
 # %% ../nbs/06a_geometry.ipynb #d5082ed2
 def _dlt(norm:torch.Tensor, Rt:torch.Tensor, valid:torch.Tensor) -> torch.Tensor:
-    "(..., K, 3) DLT of normalized points (..., V, K, 2) seen through [R|t] (V,3,4), rows of invalid views dropped."
+    "(..., K, 3) DLT of normalized points (..., V, K, 2) seen through [R|t] (...,V,3,4), rows of invalid views dropped."
     x = torch.nan_to_num(norm)[..., None]                                     # (..., V, K, 2, 1)
-    rows = x * Rt[:, None, 2:3, :] - Rt[:, None, :2, :]                       # (..., V, K, 2, 4)
+    rows = x * Rt[..., None, 2:3, :] - Rt[..., None, :2, :]                   # (..., V, K, 2, 4)
     rows = rows * valid[..., None, None]
     A = rows.movedim(-4, -3).flatten(-3, -2)                                  # (..., K, 2V, 4)
     M = (A.transpose(-1, -2) @ A).to(torch.float64)
@@ -109,7 +124,7 @@ def triangulate_pairs(
 ) -> torch.Tensor:
     "(..., C(V,2), K, 3) world points triangulated from every pair of views; NaN where either view misses the point."
     norm, Rt, valid = _prepared(points, cams)
-    out = [_dlt(norm[..., [a, b], :, :], Rt[[a, b]], valid[..., [a, b], :]) for a, b in view_pairs(len(cams))]
+    out = [_dlt(norm[..., [a, b], :, :], Rt[..., [a, b], :, :], valid[..., [a, b], :]) for a, b in view_pairs(len(cams))]
     return torch.stack(out, -3)
 
 def triangulate(

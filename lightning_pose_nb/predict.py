@@ -14,10 +14,10 @@ from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'training_data',
-           'labeled_dataset_for', 'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions', 'scorer_name',
-           'write_predictions', 'predict_labeled', 'predict_video', 'pca_metrics_for', 'list_images', 'predict_images',
-           'predict_inputs', 'labeled_video_path', 'write_labeled_videos']
+__all__ = ['IMAGE_SUFFIXES', 'model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'calibrate',
+           'training_data', 'labeled_dataset_for', 'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions',
+           'scorer_name', 'write_predictions', 'predict_labeled', 'predict_video', 'session_cameras', 'pca_metrics_for',
+           'list_images', 'predict_images', 'predict_inputs', 'labeled_video_path', 'write_labeled_videos']
 
 # %% ../nbs/22_predict.ipynb #c6e2cc7f
 from .core import load_config, default_accelerator, config_views, ConfigError, DataError
@@ -25,6 +25,9 @@ from .data.csv import write_keypoint_csv, read_keypoint_csv
 from .data.multiview import (MultiviewLabeledDataset, find_view_videos, multiview_video_dataloader,
                                              multiview_context_video_dataloader)
 from .data.datamodules import LabeledDataModule
+from .data.cameras import has_calibration, frame_calibration
+from .geometry import CameraGroup
+from .outputs3d import write_3d_outputs, video_session_name, session_calibration, video_pred_3d_csv
 from .metrics import pixel_error, write_metric_csv, summarize_errors, temporal_norm, pca_errors, fit_pca_metrics
 from .models.factory import model_class_for, find_checkpoint
 from .callbacks import FrameProgressBar
@@ -98,6 +101,13 @@ def predict_loader(model, loader:DataLoader, trainer:pl.Trainer|None=None) -> tu
 # %% ../nbs/22_predict.ipynb #dc00f45f
 def _plain(x): return OmegaConf.to_container(x) if OmegaConf.is_config(x) else x
 
+def calibrate(ds:MultiviewLabeledDataset, cfg:DictConfig) -> MultiviewLabeledDataset:
+    "Attach the frames' cameras and 3-D targets when the project is calibrated (several views; `data.cameras`)."
+    d = cfg.data
+    if ds.num_views > 1 and has_calibration(d.data_dir, d.get('camera_params_file')):
+        ds.set_calibration(frame_calibration(ds.root, ds.index, ds.frame_keypoints, ds.view_names, d.get('camera_params_file')))
+    return ds
+
 def training_data(
     cfg:DictConfig, # a loaded config
     requires_context:bool=False, # serve 5-frame windows (the context model)
@@ -112,6 +122,7 @@ def training_data(
     if d.get('num_keypoints') is not None and d.num_keypoints != ds.num_keypoints:
         raise ConfigError('data.num_keypoints', d.num_keypoints, hint=f'{ds.csv_paths[0]} has {ds.num_keypoints} keypoints per view')
     _check_keypoint_layout(cfg, ds)
+    calibrate(ds, cfg)
     return LabeledDataModule(ds, t.train_batch_size, t.val_batch_size, t.test_batch_size, t.train_prob, t.val_prob,
                              t.train_frames, t.rng_seed_data_pt, t.num_workers,
                              _plain(d.columns_for_singleview_pca), _plain(d.mirrored_column_matches))
@@ -141,10 +152,11 @@ def labeled_dataset_for(
     def make(root):
         return MultiviewLabeledDataset(root, [Path(c) for c in csv_files], config_views(cfg)[1], model.image_size,
                                        cfg.data.downsample_factor, names, do_context=model.requires_context)
-    try: return make(cfg.data.data_dir)
+    try: ds = make(cfg.data.data_dir)
     except FileNotFoundError:
         if not Path(csv_files[0]).is_absolute(): raise
-        return make(Path(csv_files[0]).parent)
+        ds = make(Path(csv_files[0]).parent)
+    return calibrate(ds, cfg)
 
 # %% ../nbs/22_predict.ipynb #14fa59f3
 def output_csvs(
@@ -212,12 +224,18 @@ def predict_labeled(
     batch_size:int=32, # frames per batch
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
 ) -> dict:
-    "Predict every labeled frame; write predictions and metrics (one CSV per view); return mean pixel errors."
+    "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return mean errors."
     kp, conf = predict_loader(model, DataLoader(dataset, batch_size=batch_size), trainer)
     extra = {'set': set_names} if set_names is not None else None
     err = write_predictions(output_csvs(folder, name, dataset.view_names), [list(v.index) for v in dataset.views], kp, conf,
                             dataset.keypoint_names, scorer_name(model), extra, dataset.frame_keypoints.numpy(), pcas)
     summary = summarize_errors(err, set_names)
+    if getattr(dataset, 'calibration', None) is not None:   # calibrated views: 3-D predictions and their errors
+        c = dataset.calibration
+        cams = CameraGroup.from_tensors(c['intrinsics'], c['distortions'], c['extrinsics'], dataset.view_names)
+        summary.update(write_3d_outputs(output_csvs(folder, name, dataset.view_names), Path(folder)/f'{name}_3d.csv',
+                                        list(dataset.index), kp, cams, dataset.keypoint_names, scorer_name(model), extra,
+                                        c['keypoints_3d']))
     K = dataset.num_keypoints
     if dataset.num_views > 1:  # per-view means too, e.g. `top/test`
         for v, view in enumerate(dataset.view_names):
@@ -235,6 +253,8 @@ def predict_video(
     predictor=None, # a `Predictor` to use for a single-camera model (default: one around `model`)
     progress:bool=True, # show a progress bar (single-camera models)
     reader=None, # a `FrameReader` of the video already decoding (single-camera models)
+    cameras:CameraGroup|None=None, # the session's calibrated cameras: 3-D predictions too
+    out_3d:str|Path|None=None, # where they go (`video_pred_3d_csv`)
 ) -> int:
     "Predict every frame of a session into CSVs (rows = frames) with temporal (and PCA) metrics; returns the frame count."
     paths = [Path(p) for p in out_csvs]
@@ -251,7 +271,17 @@ def predict_video(
         names = list(model.hparams.keypoint_names or []) or [f'kp{i}' for i in range(kp.shape[1] // len(paths))]
         scorer = scorer_name(model)
     write_predictions(paths, [list(range(len(kp)))] * len(paths), kp, conf, names, scorer, pcas=pcas, temporal=True)
+    if cameras is not None and out_3d is not None and len(paths) > 1:
+        write_3d_outputs(paths, out_3d, list(range(len(kp))), kp, cameras, names, scorer)
     return len(kp)
+
+def session_cameras(cfg:DictConfig, videos:Sequence[Path], out_dir:str|Path) -> dict:
+    "`predict_video`'s `cameras` and `out_3d` for a session of a calibrated multiview project (empty otherwise)."
+    views = config_views(cfg)[1]
+    if len(views) < 2: return {}
+    session = video_session_name(videos, views)
+    cams = session_calibration(cfg.data.data_dir, session, views)
+    return {'cameras': cams, 'out_3d': video_pred_3d_csv(out_dir, session)} if cams is not None else {}
 
 def _is_multiview(model) -> bool: return model.model_type == 'heatmap_multiview_transformer'
 
@@ -350,9 +380,10 @@ def predict_inputs(
     for item in video_items:
         for videos in video_sessions(cfg, item):
             dest = video_pred_csvs(out, videos, views)
+            three_d = session_cameras(cfg, videos, out)
             predict_video(model, videos, dest, trainer, batch_size, pcas=pcas, predictor=predictor, progress=progress,
-                          reader=(readers or {}).get(Path(videos[0]).resolve()))
-            written += dest
+                          reader=(readers or {}).get(Path(videos[0]).resolve()), **three_d)
+            written += dest + ([three_d['out_3d']] if three_d else [])
             if labeled_video: written += write_labeled_videos(cfg, videos, dest)
     for folder, files in image_groups.items():
         if predictor is None: raise DataError("images as inputs take single-camera models; for several views give one video per view")

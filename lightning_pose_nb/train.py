@@ -28,6 +28,7 @@ from .metrics import fit_pca_metrics
 from .models.factory import check_config, get_model
 from .data.multiview import MultiviewLabeledDataset
 from .predict import (labeled_dataset_for, predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
+                                       session_cameras,
                                        write_labeled_videos,
                                        video_pred_csvs)
 
@@ -40,6 +41,7 @@ class TrainResult:
     pixel_error: dict = field(default_factory=dict)   # mean px error: all / train / validation / test
     timings: dict = field(default_factory=dict)       # seconds: fit, predict_labeled, predict_videos
     video_predictions: list = field(default_factory=list)
+    errors_3d: dict = field(default_factory=dict)     # calibrated views: mean 3-D error (world units), reprojection (px)
 
 def device_settings(
     cfg:DictConfig, # a loaded config (`training.accelerator`, `devices`, `num_gpus`, `num_nodes`, `strategy`)
@@ -248,13 +250,14 @@ def train(
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
     errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
+    errors_3d = {k: errors.pop(k) for k in list(errors) if k.startswith(('3d/', 'reprojection/'))}   # not pixel errors
     convergence = next(c for c in trainer.callbacks if isinstance(c, ConvergenceCheck))
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
-                   new_labels=[str(p) for p in new_labels_csvs(cfg) or []],
+                   new_labels=[str(p) for p in new_labels_csvs(cfg) or []], **({'errors_3d': errors_3d} if errors_3d else {}),
                    epochs=trainer.current_epoch, global_step=trainer.global_step, **convergence.report())
     if convergence.still_improving: warnings.warn(convergence.advice(), stacklevel=2)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
-    return TrainResult(model_dir, best, errors, timings, videos)
+    return TrainResult(model_dir, best, errors, timings, videos, errors_3d)
 
 # %% ../nbs/23_train.ipynb #d52ad5a0
 def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:pl.Trainer, timings:dict) -> tuple[dict, list]:
@@ -273,9 +276,10 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
     if cfg.eval.predict_vids_after_training and vdir and Path(vdir).exists():
         for session in video_sessions(cfg, vdir):
             dest = video_pred_csvs(model_dir, session, config_views(cfg)[1])
+            three_d = session_cameras(cfg, session, model_dir)
             predict_video(model, session, dest, trainer, batch_size=cfg.training.test_batch_size, pcas=pcas,
-                          progress=trainer.progress_bar_callback is not None)
-            videos += dest
+                          progress=trainer.progress_bar_callback is not None, **three_d)
+            videos += dest + ([three_d['out_3d']] if three_d else [])
             if cfg.eval.save_vids_after_training: write_labeled_videos(cfg, session, dest)
     timings['predict_videos'] = time.perf_counter() - t0
     return errors, videos

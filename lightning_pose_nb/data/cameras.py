@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['read_calibration', 'frame_session', 'calibration_files', 'triangulate_labels']
+__all__ = ['read_calibration', 'frame_session', 'calibration_files', 'triangulate_labels', 'has_calibration', 'frame_calibration']
 
 # %% ../../nbs/07a_data.cameras.ipynb #18219cd4
 from ..core import DataError
@@ -113,3 +113,26 @@ def triangulate_labels(
         rows = [i for i, g in enumerate(files) if g == f]
         out[rows] = triangulate(pts[rows], CameraGroup(read_calibration(f, view_names)))
     return out.float()
+
+# %% ../../nbs/07a_data.cameras.ipynb #8aab830d
+def has_calibration(
+    data_dir:str|Path, # the data folder (`data.data_dir`)
+    camera_params_file:str|Path|None=None, # `data.camera_params_file`
+) -> bool:
+    "Does this project give calibrations (a camera-parameter CSV, `calibrations/` or `calibration.toml`)?"
+    root = Path(data_dir)
+    return camera_params_file is not None or (root/'calibrations').is_dir() or (root/'calibration.toml').is_file()
+
+def frame_calibration(
+    data_dir:str|Path, # the data folder: image paths and calibration files are relative to it
+    image_paths:Sequence[str], # view 0's image path of each of the N labeled frames
+    frame_keypoints:torch.Tensor, # (N, V*K, 2) labels in frame pixels, view-major
+    view_names:Sequence[str], # the V views
+    camera_params_file:str|Path|None=None, # `data.camera_params_file`
+) -> dict[str, torch.Tensor]:
+    "Per-frame cameras and 3-D targets: `keypoints_3d` (N,K,3), `intrinsics` (N,V,3,3), `extrinsics` (N,V,3,4), `distortions` (N,V,5)."
+    files = [str(f) for f in calibration_files(data_dir, image_paths, camera_params_file)]
+    groups = {f: CameraGroup(read_calibration(f, view_names), dtype=torch.float32) for f in dict.fromkeys(files)}
+    pick = lambda get: torch.stack([get(groups[f]) for f in files])
+    return {'keypoints_3d': triangulate_labels(frame_keypoints, files, view_names),
+            'intrinsics': pick(lambda g: g.K), 'extrinsics': pick(lambda g: g.extrinsics), 'distortions': pick(lambda g: g.dist)}

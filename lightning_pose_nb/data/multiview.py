@@ -13,8 +13,8 @@ from torch.utils.data import Dataset, IterableDataset, DataLoader
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['MultiviewLabeledDataset', 'find_view_videos', 'MultiviewVideoFrames', 'multiview_video_dataloader',
-           'MultiviewContextVideoChunks', 'multiview_context_video_dataloader']
+__all__ = ['CALIBRATION_KEYS', 'MultiviewLabeledDataset', 'find_view_videos', 'MultiviewVideoFrames',
+           'multiview_video_dataloader', 'MultiviewContextVideoChunks', 'multiview_context_video_dataloader']
 
 # %% ../../nbs/07_data.multiview.ipynb #559133ad
 from ..core import DataError
@@ -59,6 +59,7 @@ class MultiviewLabeledDataset(Dataset):
         self.keypoint_names, self.index, self.image_size = first.keypoint_names, first.index, first.image_size
         self.downsample_factor, self.heatmap_size, self.cache_images = first.downsample_factor, first.heatmap_size, first.cache_images
         self.csv_paths = [v.csv_path for v in self.views]
+        self.calibration = None  # per-frame cameras and 3-D targets: `set_calibration`
 
 # %% ../../nbs/07_data.multiview.ipynb #ee85031a
 def _common_keypoint_names(paths:list[Path]) -> list[str]:
@@ -98,9 +99,11 @@ def __getitem__(self:MultiviewLabeledDataset, i:int) -> dict:
     items = [v[i] for v in self.views]
     if len(items) == 1: return items[0]
     cat = lambda k: torch.cat([it[k] for it in items])
-    return {'images': torch.stack([it['images'] for it in items]), 'keypoints': cat('keypoints'),
+    item = {'images': torch.stack([it['images'] for it in items]), 'keypoints': cat('keypoints'),
             'heatmaps': cat('heatmaps'), 'visibility': cat('visibility'), 'bbox': cat('bbox'),
             'idxs': torch.tensor(i)}
+    if self.calibration is not None: item.update({k: v[i] for k, v in self.calibration.items()})
+    return item
 
 @patch
 def __repr__(self:MultiviewLabeledDataset):
@@ -118,6 +121,25 @@ def unlabeled_keypoints(self:MultiviewLabeledDataset) -> list[str]:
     "Keypoints with no label in any row, per view: `view/name` (plain `name` with one view)."
     if self.num_views == 1: return self.views[0].unlabeled_keypoints
     return [f"{n}/{k}" for n, v in zip(self.view_names, self.views) for k in v.unlabeled_keypoints]
+
+# %% ../../nbs/07_data.multiview.ipynb #ec5aec27
+CALIBRATION_KEYS = {'keypoints_3d': (3,), 'intrinsics': (3, 3), 'extrinsics': (3, 4), 'distortions': (5,)}
+
+@patch
+def set_calibration(self:MultiviewLabeledDataset,
+    calibration:dict[str, torch.Tensor]|None, # per-frame tensors named as `CALIBRATION_KEYS` (N leading); None: none
+):
+    "Attach per-frame cameras and 3-D targets (`data.cameras.frame_calibration`) so that items carry them."
+    if calibration is None: self.calibration = None; return
+    if self.num_views < 2: raise DataError("calibrated cameras need at least two views; this dataset has one")
+    N, V, K = len(self), self.num_views, self.num_keypoints
+    expected = {k: (N, K if k == 'keypoints_3d' else V, *tail) for k, tail in CALIBRATION_KEYS.items()}
+    for k, shape in expected.items():
+        if k not in calibration: raise DataError(f"calibration lacks `{k}`; it needs {', '.join(CALIBRATION_KEYS)}")
+        if tuple(calibration[k].shape) != shape:
+            raise DataError(f"calibration `{k}` has shape {tuple(calibration[k].shape)}, expected {shape} "
+                            f"({N} frames, {V} views, {K} keypoints)")
+    self.calibration = {k: calibration[k].float() for k in CALIBRATION_KEYS}
 
 # %% ../../nbs/07_data.multiview.ipynb #d85c3480
 def _view_token(stem:str, view:str) -> str|None:

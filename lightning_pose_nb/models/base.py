@@ -19,7 +19,7 @@ __all__ = ['MODELS', 'register_model', 'model_to_frame', 'frame_to_model', 'Opti
 
 # %% ../../nbs/13_models.base.ipynb #531d0cba
 from ..core import ConfigError, config_views
-from ..augment import BatchAugmenter, to_float_images, normalize_images, apply_affine, invert_affine
+from ..augment import BatchAugmenter, frame_aspect, to_float_images, normalize_images, apply_affine, invert_affine
 from ..losses import LossFactory, RegressionRMSELoss, loss_names
 from .backbones import BACKBONES, build_backbone, backbone_spec
 
@@ -204,7 +204,8 @@ def on_after_batch_transfer(self:BaseSupervisedTracker, batch:Any, dataloader_id
         # views (B,V,3,H,W) or (B,V,5,3,H,W) get a draw each; a sample's context frames share theirs
         views = images.ndim == 6 or (images.ndim == 5 and not self.requires_context)
         rows = images.flatten(0, 1) if views else images
-        images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2))
+        aspect = frame_aspect(batch['bbox'].reshape(rows.shape[0], 4), self.image_size) if 'bbox' in batch else None
+        images, kp, M = self.augmenter(rows, batch['keypoints'].reshape(rows.shape[0], -1, 2), aspect)
         images, kp = images.reshape(shape), kp.reshape(B, -1, 2)
         batch['keypoints'], batch['transforms'] = kp.reshape(B, -1), M.reshape(B, -1, 2, 3) if views else M
         if 'heatmaps' in batch:
@@ -362,7 +363,8 @@ def prepare_unlabeled(self:SemiSupervisedTrackerMixin, batch:dict) -> dict:
     frames = to_float_images(batch['frames'])
     if self._training() and self.unlabeled_augmenter.active:
         seqs = frames[None] if frames.ndim == 4 else frames.transpose(0, 1)  # (V,N,3,H,W): one draw per view
-        seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2))
+        aspect = frame_aspect(batch['bbox'][0].reshape(seqs.shape[0], 4), self.image_size) if 'bbox' in batch else None
+        seqs, _, M = self.unlabeled_augmenter(seqs, seqs.new_zeros(seqs.shape[0], 0, 2), aspect)
         frames, batch['transforms'] = (seqs[0] if frames.ndim == 4 else seqs.transpose(0, 1)), M
     frames = normalize_images(frames)
     if self._training(): frames = self.mask_images(frames)

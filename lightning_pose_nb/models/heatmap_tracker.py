@@ -4,16 +4,21 @@
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #b042cdb1
 from __future__ import annotations
+import warnings
+from omegaconf import OmegaConf
 import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['HeatmapTracker', 'SemiSupervisedHeatmapTracker']
+__all__ = ['LOSSES_3D', 'HeatmapTracker', 'SemiSupervisedHeatmapTracker']
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #c4282659
 from ..heatmaps import render_heatmaps
 from fastcore.basics import patch
-from .base import delegates_to_base, BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame
+from ..augment import apply_affine, invert_affine
+from ..geometry import CameraGroup, triangulate_pairs, project
+from ..losses import LossFactory
+from .base import delegates_to_base, BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame, frame_to_model
 from .heads import HeatmapHead
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #66b35713
@@ -64,11 +69,14 @@ def render_targets(self:HeatmapTracker, keypoints, visibility=None):
 def get_loss_inputs_labeled(self:HeatmapTracker, batch:dict, with_keypoints:bool=True) -> dict:
     "Predicted and target heatmaps; with `with_keypoints`, soft-argmax and labeled keypoints in frame pixels too."
     heatmaps_pred = self.forward(batch['images'])
-    if not with_keypoints: return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred)
+    calibrated = self.uses_3d and 'keypoints_3d' in batch   # calibrated views and a 3-D loss: `outputs_3d`
+    if not (with_keypoints or calibrated): return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred)
     kp_pred, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
-    return dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred, confidences=confidences,
-                keypoints_pred=model_to_frame(kp_pred, batch['bbox'], self.image_size),
-                keypoints_targ=model_to_frame(batch['keypoints'], batch['bbox'], self.image_size))
+    out = dict(heatmaps_targ=batch['heatmaps'], heatmaps_pred=heatmaps_pred, confidences=confidences,
+               keypoints_pred=model_to_frame(kp_pred, batch['bbox'], self.image_size),
+               keypoints_targ=model_to_frame(batch['keypoints'], batch['bbox'], self.image_size))
+    if calibrated: out.update(self.outputs_3d(batch, out['keypoints_pred']))
+    return out
 
 @patch
 def predict_step(self:HeatmapTracker, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
@@ -90,6 +98,60 @@ def config_kwargs(cls:HeatmapTracker, cfg, data=None) -> dict:
     "The shared arguments plus the heatmap size and the target for missing keypoints."
     return {**super(HeatmapTracker, cls).config_kwargs(cfg, data), 'downsample_factor': cfg.data.downsample_factor,
             'uniform_heatmaps_for_nan_keypoints': cfg.training.uniform_heatmaps_for_nan_keypoints}
+
+# %% ../../nbs/15_models.heatmap_tracker.ipynb #85d57483
+LOSSES_3D = ('supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse')
+HeatmapTracker.labeled_outputs = HeatmapTracker.labeled_outputs | {
+    'keypoints_targ_3d', 'keypoints_pred_3d', 'keypoints_pred_2d_reprojected'}
+
+@patch(as_prop=True)
+def uses_3d(self:HeatmapTracker) -> bool:
+    "Does a supervised loss take 3-D inputs?"
+    return self.loss_factory is not None and any(n in LOSSES_3D for n in self.loss_factory.names)
+
+@patch
+def outputs_3d(self:HeatmapTracker,
+    batch:dict, # a calibrated labeled batch (`keypoints_3d`, `intrinsics`, `extrinsics`, `distortions`, `bbox`)
+    keypoints_pred:torch.Tensor, # (B, 2VK) predictions in frame pixels of the (augmented) images
+) -> dict:
+    "`keypoints_targ_3d`, `keypoints_pred_3d` and (for the reprojection loss) `keypoints_pred_2d_reprojected`."
+    bbox = batch['bbox']
+    B, V = keypoints_pred.shape[0], bbox.shape[-1] // 4
+    M = batch.get('transforms')
+    M = M if M is not None and M.ndim == 4 else None                           # (B,V,2,3) per-view augmentation
+    kp = frame_to_model(keypoints_pred, bbox, self.image_size).reshape(B, V, -1, 2)
+    if M is not None: kp = apply_affine(kp, invert_affine(M))                # back onto the images the cameras saw
+    frame = model_to_frame(kp.reshape(B, -1), bbox, self.image_size).reshape(B, V, -1, 2)
+    cams = CameraGroup.from_tensors(batch['intrinsics'], batch['distortions'], batch['extrinsics'])
+    pred_3d = triangulate_pairs(frame, cams)                                   # (B, C(V,2), K, 3)
+    out = {'keypoints_targ_3d': batch['keypoints_3d'], 'keypoints_pred_3d': pred_3d}
+    if 'supervised_reprojection_heatmap_mse' in self.loss_factory.names:
+        rep = project(pred_3d.nanmean(-3), cams)                                # (B, V, K, 2) frame pixels
+        rep = frame_to_model(rep.reshape(B, -1), bbox, self.image_size).reshape(B, V, -1, 2)
+        if M is not None: rep = apply_affine(rep, M)                           # onto the augmented images
+        out['keypoints_pred_2d_reprojected'] = rep.reshape(B, -1, 2)
+    return out
+
+# %% ../../nbs/15_models.heatmap_tracker.ipynb #ef244377
+@patch(cls_method=True)
+def losses_from_config(cls:HeatmapTracker, cfg, data=None) -> dict:
+    "The heatmap loss, plus each 3-D loss given a `log_weight` when the training data is calibrated."
+    losses = super(HeatmapTracker, cls).losses_from_config(cfg, data)
+    given = cfg.get('losses') or {}
+    wanted = [n for n in LOSSES_3D if n in given and given[n] is not None and given[n].get('log_weight') is not None]
+    if not wanted or data is None: return losses
+    if getattr(getattr(data, 'dataset', None), 'calibration', None) is None:
+        warnings.warn(f"{', '.join(f'losses.{n}' for n in wanted)} set, but {cfg.data.data_dir} has no calibration "
+                      "(calibrations/<session>.toml, calibration.toml or data.camera_params_file): training without them")
+        return losses
+    params = {n: {'log_weight': 0.} for n in cls.supervised_loss_names(cfg)}
+    H, W = cfg.data.image_resize_dims.height, cfg.data.image_resize_dims.width
+    for n in wanted:
+        params[n] = OmegaConf.to_container(given[n]) if OmegaConf.is_config(given[n]) else dict(given[n])
+        if n == 'supervised_reprojection_heatmap_mse':
+            ds = 2 ** cfg.data.downsample_factor
+            params[n].update(image_size=(H, W), heatmap_size=(H // ds, W // ds))
+    return {**losses, 'loss_factory': LossFactory(params, data)}
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #81323fc0
 @register_model('heatmap', semi_supervised=True)

@@ -16,6 +16,8 @@ from fastcore.basics import patch
 from .base import delegates_to_base, register_model, model_to_frame, SemiSupervisedTrackerMixin
 from .heads import HeatmapMHCRNNHead
 from .heatmap_tracker import HeatmapTracker
+from ..data.multiview import CALIBRATION_KEYS
+
 
 # %% ../../nbs/16_models.heatmap_tracker_mhcrnn.ipynb #9c805383
 def check_sequence_length(N:int, radius:int=2):
@@ -86,12 +88,17 @@ def get_loss_inputs_labeled(self:HeatmapTrackerMHCRNN, batch:dict, with_keypoint
     "Both branches' heatmaps stacked `[single-frame; multi-frame]` with their targets (and keypoints in frame px)."
     sf, mf = self.forward(batch['images'])
     heatmaps_pred, heatmaps_targ = torch.cat([sf, mf]), torch.cat([batch['heatmaps']] * 2)
-    if not with_keypoints: return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred)
+    calibrated = self.uses_3d and 'keypoints_3d' in batch
+    if not (with_keypoints or calibrated): return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred)
     kp, confidences = self.head.run_subpixelmaxima(heatmaps_pred)
     bbox = torch.cat([batch['bbox']] * 2)
-    return dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred, confidences=confidences,
-                keypoints_pred=model_to_frame(kp, bbox, self.image_size),
-                keypoints_targ=model_to_frame(torch.cat([batch['keypoints']] * 2), bbox, self.image_size))
+    out = dict(heatmaps_targ=heatmaps_targ, heatmaps_pred=heatmaps_pred, confidences=confidences,
+               keypoints_pred=model_to_frame(kp, bbox, self.image_size),
+               keypoints_targ=model_to_frame(torch.cat([batch['keypoints']] * 2), bbox, self.image_size))
+    if calibrated:  # both branches triangulated: the batch's cameras, boxes and affines twice
+        twice = {k: torch.cat([v] * 2) for k, v in batch.items() if k in ('bbox', 'transforms', *CALIBRATION_KEYS)}
+        out.update(self.outputs_3d(twice, out['keypoints_pred']))
+    return out
 
 @patch
 def predict_step(self:HeatmapTrackerMHCRNN, batch:dict, batch_idx:int=0, return_heatmaps:bool=False):
