@@ -12,9 +12,9 @@ if TYPE_CHECKING: import torch   # annotations only: `core` itself loads without
 # %% auto #0
 __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_FORM_FIELDS', 'IMGAUG_PIPELINES',
            'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError',
-           'repo_root', 'example_dir', 'bundled_data_dir', 'default_config_path', 'check_config_fields', 'load_config',
-           'config_views', 'parse_overrides', 'default_accelerator', 'default_device', 'in_test', 'quiet_lightning',
-           'atomic_write', 'run_cli']
+           'repo_root', 'example_dir', 'bundled_data_dir', 'default_config_path', 'generated_example_dir',
+           'check_config_fields', 'load_config', 'config_views', 'parse_overrides', 'default_accelerator',
+           'default_device', 'in_test', 'quiet_lightning', 'atomic_write', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 from omegaconf import OmegaConf, DictConfig
@@ -56,6 +56,17 @@ def default_config_path() -> Path:
     if not p.exists():
         raise FileNotFoundError(f"bundled default config not found at {p}: reinstall lightning-pose-nb, or pass a CONFIG file")
     return p
+
+def generated_example_dir(
+    name:str, # folder name, e.g. 'calibrated-3cam'
+    make, # make(dest): writes the example into `dest`, a `README.md` last
+) -> Path:
+    "A generated example: `name` beside the bundled data, or in the user's cache when the package is read-only; made on first use."
+    dest = bundled_data_dir().parent/name
+    if not (dest/'README.md').exists() and not os.access(dest.parent, os.W_OK):   # a read-only installed package
+        dest = Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lightning_pose_nb'/name
+    if not (dest/'README.md').exists(): make(dest)
+    return dest
 
 OmegaConf.register_resolver('LP_ROOT_PATH', lambda *_: str(example_dir()), replace=True)  # its data/ is the reference's
 

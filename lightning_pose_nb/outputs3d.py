@@ -17,8 +17,8 @@ __all__ = ['write_points_3d_csv', 'read_points_3d_csv', 'write_3d_outputs', 'vid
 # %% ../nbs/21a_outputs3d.ipynb #eaa3e9f8
 from .core import atomic_write
 from .geometry import CameraGroup, triangulate, reprojection_error
-from .data.cameras import read_calibration
-from .data.multiview import _view_token
+from .data.cameras import read_calibration, session_calibration_file
+from .data.multiview import strip_view_token
 from .metrics import write_metric_csv, summarize_errors
 
 # %% ../nbs/21a_outputs3d.ipynb #2b848926
@@ -80,7 +80,7 @@ def video_session_name(
     view_names:Sequence[str], # the views, in the videos' order
 ) -> str:
     "The session key of per-view videos: the first video's stem without its view name (`sessA_top.mp4` -> `sessA`)."
-    return _view_token(Path(videos[0]).stem, view_names[0]) or Path(videos[0]).stem
+    return strip_view_token(Path(videos[0]).stem, view_names[0]) or Path(videos[0]).stem
 
 def session_calibration(
     data_dir:str|Path, # the data folder (`data.data_dir`)
@@ -88,10 +88,8 @@ def session_calibration(
     view_names:Sequence[str], # the model's views
 ) -> CameraGroup|None:
     "The session's cameras (`calibrations/<session>.toml`, else `calibration.toml`), or None when there is neither."
-    root = Path(data_dir)
-    for cand in (root/'calibrations'/f'{session}.toml', root/'calibration.toml'):
-        if cand.is_file(): return CameraGroup(read_calibration(cand, view_names))
-    return None
+    path = session_calibration_file(data_dir, session)
+    return None if path is None else CameraGroup(read_calibration(path, view_names))
 
 def video_pred_3d_csv(out_dir:str|Path, session:str) -> Path:
     "Where a session's 3-D predictions go: `<out_dir>/video_preds/<session>_3d.csv`."

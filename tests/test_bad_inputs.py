@@ -323,3 +323,35 @@ def test_never_labeled_keypoint_trains_with_a_warning(case, capsys):
     mv = pd.read_csv(case["tmp"] / "m" / "predictions_pca_multiview_error.csv", index_col=0)
     assert mv["nose_top"].isna().all() and mv["nose_bot"].isna().all() and mv["paw1LH_top"].notna().all()
     assert (case["tmp"] / "m" / "predictions.csv").exists() and (case["tmp"] / "m" / "summary.json").exists()
+
+
+@pytest.fixture
+def calibrated_case(tmp_path):
+    "A copy of the calibrated example's labels and calibrations (videos read in place), and its config for one epoch."
+    from lightning_pose_nb.core import repo_root
+    from lightning_pose_nb.data.calibrated_example import bundled_calibrated_dir
+    src, data = bundled_calibrated_dir(), tmp_path / "data"
+    shutil.copytree(src, data, ignore=lambda d, names: ["videos"] if Path(d) == src else [])
+    cfg = yaml.safe_load((repo_root() / "configs" / "calibrated-3cam.yaml").read_text())
+    cfg["data"].update(data_dir=str(data), video_dir=str(src / "videos"))
+    cfg["training"].update(max_epochs=1, min_epochs=1)
+    cfg["eval"]["predict_vids_after_training"] = False
+    path = tmp_path / "cfg.yaml"; path.write_text(yaml.safe_dump(cfg))
+    return {"data": data, "config": path, "out": tmp_path / "model"}
+
+
+@pytest.mark.parametrize("damage, expect", [
+    (lambda text: text.replace("]", "", 1), "is not a valid TOML file"),                     # a syntax error
+    (lambda text: text[:text.index("[cam_2]")], "has 2 camera(s)"),                          # a camera short of the views
+    (lambda text: text.replace("translation", "translatoin", 1), "translation"),             # a field misspelt
+])
+def test_malformed_calibration(calibrated_case, capsys, damage, expect):
+    "A broken calibration TOML stops training before it starts, naming the file and what is wrong."
+    toml = sorted((calibrated_case["data"] / "calibrations").glob("*.toml"))[0]
+    toml.write_text(damage(toml.read_text()))
+    code, err = run(lpnb_train, capsys, config=str(calibrated_case["config"]), output_dir=str(calibrated_case["out"]),
+                    accelerator="cpu")
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and last.startswith("lpnb-train: error: ") and "Traceback" not in err, err
+    assert toml.name in last and expect in last, last
+    assert not list(calibrated_case["out"].rglob("*.ckpt")), "no training may start on a broken calibration"

@@ -17,7 +17,7 @@ __all__ = ['CALIBRATED_VIEWS', 'CALIBRATED_KEYPOINTS', 'CALIBRATED_SKELETON', 'C
            'make_calibrated_example', 'bundled_calibrated_dir']
 
 # %% ../../nbs/09a_data.calibrated_example.ipynb #b66119e3
-from ..core import DataError, atomic_write, bundled_data_dir
+from ..core import DataError, atomic_write, generated_example_dir
 from ..geometry import Camera
 from .csv import write_keypoint_csv
 from .frames import VideoError, video_info
@@ -373,8 +373,4 @@ def make_calibrated_example(
 # %% ../../nbs/09a_data.calibrated_example.ipynb #d8ba9305
 def bundled_calibrated_dir() -> Path:
     "The three-camera example, made with the default arguments on first use (a few s): beside the bundled data, or in the user's cache."
-    dest = bundled_data_dir().parent/'calibrated-3cam'
-    if not (dest/'README.md').exists() and not os.access(dest.parent, os.W_OK):   # a read-only installed package
-        dest = Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lightning_pose_nb'/'calibrated-3cam'
-    if not (dest/'README.md').exists(): make_calibrated_example(dest)
-    return dest
+    return generated_example_dir('calibrated-3cam', make_calibrated_example)

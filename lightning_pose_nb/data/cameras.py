@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['read_calibration', 'frame_session', 'calibration_files', 'triangulate_labels', 'has_calibration', 'frame_calibration']
+__all__ = ['read_calibration', 'frame_session', 'session_calibration_file', 'calibration_files', 'triangulate_labels',
+           'has_calibration', 'frame_calibration']
 
 # %% ../../nbs/07a_data.cameras.ipynb #18219cd4
 from ..core import DataError
@@ -69,6 +70,14 @@ def _without_view(image_path:str) -> str:
     p = Path(str(image_path).replace('\\', '/'))
     return (p.parent.parent/frame_session(p)/p.name).as_posix()
 
+def session_calibration_file(
+    data_dir:str|Path, # the data folder (`data.data_dir`)
+    session:str, # a session key (`frame_session`, or a video's name without its view)
+) -> Path|None:
+    "A session's calibration: `calibrations/<session>.toml`, else the project's `calibration.toml`; None if neither exists."
+    root = Path(data_dir)
+    return next((c for c in (root/'calibrations'/f'{session}.toml', root/'calibration.toml') if c.is_file()), None)
+
 def calibration_files(
     data_dir:str|Path, # the data folder (`data.data_dir`)
     image_paths:Sequence[str], # the first view's image paths of the labeled frames (as in its CSV)
@@ -88,17 +97,24 @@ def calibration_files(
         out = [root/files[_without_view(p)] for p in image_paths]
     else:
         def find(session):
-            for cand in (root/'calibrations'/f'{session}.toml', root/'calibration.toml'):
-                if cand.is_file(): return cand
+            if (found := session_calibration_file(root, session)) is not None: return found
             raise FileNotFoundError(f"no calibration for session {session!r}: expected {root/'calibrations'/f'{session}.toml'} "
                                     f"or {root/'calibration.toml'} (or name a CSV in data.camera_params_file)")
-        found = {}
-        out = [found.setdefault(s, find(s)) if s not in found else found[s] for s in map(frame_session, image_paths)]
+        per_session = {s: find(s) for s in dict.fromkeys(map(frame_session, image_paths))}
+        out = [per_session[frame_session(p)] for p in image_paths]
     absent = sorted({str(p) for p in out if not p.is_file()})
     if absent: raise FileNotFoundError(f"calibration file(s) not found: {', '.join(absent[:3])}")
     return out
 
 # %% ../../nbs/07a_data.cameras.ipynb #08e07412
+def _triangulate_per_file(pts:torch.Tensor, files:list[str], cameras:dict) -> torch.Tensor:
+    "(N,K,3) float64 points of (N,V,K,2) float64 labels, the frames of each file triangulated with its cameras."
+    out = torch.full((pts.shape[0], pts.shape[2], 3), torch.nan, dtype=torch.float64)
+    for f, cams in cameras.items():
+        rows = [i for i, g in enumerate(files) if g == f]
+        out[rows] = triangulate(pts[rows], CameraGroup(cams))
+    return out
+
 def triangulate_labels(
     frame_keypoints:torch.Tensor, # (N, V*K, 2) labels in each view's frame pixels, view-major (NaN: missing)
     calibrations:Sequence[str|Path], # the calibration TOML of each of the N frames (`calibration_files`)
@@ -106,13 +122,9 @@ def triangulate_labels(
 ) -> torch.Tensor:
     "(N, K, 3) float32 world points of every labeled frame; NaN where fewer than two views label a keypoint."
     N, V = frame_keypoints.shape[0], len(view_names)
-    pts = frame_keypoints.reshape(N, V, -1, 2).to(torch.float64)
-    out = torch.full((N, pts.shape[2], 3), torch.nan, dtype=torch.float64)
     files = [str(f) for f in calibrations]
-    for f in dict.fromkeys(files):
-        rows = [i for i, g in enumerate(files) if g == f]
-        out[rows] = triangulate(pts[rows], CameraGroup(read_calibration(f, view_names)))
-    return out.float()
+    cameras = {f: read_calibration(f, view_names) for f in dict.fromkeys(files)}   # each file read once
+    return _triangulate_per_file(frame_keypoints.reshape(N, V, -1, 2).to(torch.float64), files, cameras).float()
 
 # %% ../../nbs/07a_data.cameras.ipynb #8aab830d
 def has_calibration(
@@ -132,7 +144,9 @@ def frame_calibration(
 ) -> dict[str, torch.Tensor]:
     "Per-frame cameras and 3-D targets: `keypoints_3d` (N,K,3), `intrinsics` (N,V,3,3), `extrinsics` (N,V,3,4), `distortions` (N,V,5)."
     files = [str(f) for f in calibration_files(data_dir, image_paths, camera_params_file)]
-    groups = {f: CameraGroup(read_calibration(f, view_names), dtype=torch.float32) for f in dict.fromkeys(files)}
+    cameras = {f: read_calibration(f, view_names) for f in dict.fromkeys(files)}   # each file read once
+    groups = {f: CameraGroup(cams, dtype=torch.float32) for f, cams in cameras.items()}
     pick = lambda get: torch.stack([get(groups[f]) for f in files])
-    return {'keypoints_3d': triangulate_labels(frame_keypoints, files, view_names),
+    pts = frame_keypoints.reshape(len(files), len(view_names), -1, 2).to(torch.float64)
+    return {'keypoints_3d': _triangulate_per_file(pts, files, cameras).float(),
             'intrinsics': pick(lambda g: g.K), 'extrinsics': pick(lambda g: g.extrinsics), 'distortions': pick(lambda g: g.dist)}

@@ -13,7 +13,7 @@ from torch.utils.data import Dataset, IterableDataset, DataLoader
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['CALIBRATION_KEYS', 'MultiviewLabeledDataset', 'find_view_videos', 'MultiviewVideoFrames',
+__all__ = ['CALIBRATION_KEYS', 'MultiviewLabeledDataset', 'strip_view_token', 'find_view_videos', 'MultiviewVideoFrames',
            'multiview_video_dataloader', 'MultiviewContextVideoChunks', 'multiview_context_video_dataloader']
 
 # %% ../../nbs/07_data.multiview.ipynb #559133ad
@@ -142,7 +142,7 @@ def set_calibration(self:MultiviewLabeledDataset,
     self.calibration = {k: calibration[k].float() for k in CALIBRATION_KEYS}
 
 # %% ../../nbs/07_data.multiview.ipynb #d85c3480
-def _view_token(stem:str, view:str) -> str|None:
+def strip_view_token(stem:str, view:str) -> str|None:
     "The session key: `stem` without the `view` token, or None if `view` is not a token of `stem`."
     m = re.search(rf'(^|[_-]){re.escape(view)}($|[_-])', stem)
     if m is None: return None
@@ -160,7 +160,7 @@ def find_view_videos(
     if video_dir.is_file(): video_dir = video_dir.parent
     sessions, unmatched = {}, []
     for p in list_videos(video_dir):
-        hits = [(v, s) for v in view_names if (s := _view_token(p.stem, v)) is not None]
+        hits = [(v, s) for v in view_names if (s := strip_view_token(p.stem, v)) is not None]
         if not hits: unmatched.append(p.name); continue
         if len(hits) > 1: raise DataError(f"video {p} names several views {[v for v, _ in hits]}; name exactly one")
         v, s = hits[0]

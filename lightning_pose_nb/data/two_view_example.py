@@ -14,7 +14,7 @@ import numpy as np
 __all__ = ['MIRROR_SHARED_KEYPOINTS', 'make_two_view_example', 'bundled_multiview_dir']
 
 # %% ../../nbs/09_data.two_view_example.ipynb #d85994a4
-from ..core import atomic_write, bundled_data_dir
+from ..core import atomic_write, bundled_data_dir, generated_example_dir
 from .csv import read_keypoint_csv, write_keypoint_csv
 from .video import list_videos, open_video, video_info, iter_frames, VideoError
 
@@ -132,9 +132,4 @@ The frames and labels come from the Lightning Pose example data; see the license
 # %% ../../nbs/09_data.two_view_example.ipynb #05da2265
 def bundled_multiview_dir() -> Path:
     "The two-view example, cut from the mirror-mouse data on first use (~10 s): beside it, or in the user's cache."
-    dest = bundled_data_dir().parent/'mirror-mouse-multiview'
-    if not (dest/'README.md').exists() and not os.access(dest.parent, os.W_OK):   # a read-only installed package
-        dest = Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lightning_pose_nb'/'mirror-mouse-multiview'
-    if not (dest/'README.md').exists(): make_two_view_example(bundled_data_dir(), dest, max_frames=500)
-    return dest
-
+    return generated_example_dir('mirror-mouse-multiview', lambda dest: make_two_view_example(bundled_data_dir(), dest, max_frames=500))

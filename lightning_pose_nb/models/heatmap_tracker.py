@@ -26,7 +26,8 @@ from .heads import HeatmapHead
 @delegates_to_base
 class HeatmapTracker(BaseSupervisedTracker):
     "Heatmap-based keypoint tracker (supervised)."
-    labeled_outputs = frozenset({'heatmaps_targ', 'heatmaps_pred', 'keypoints_targ', 'keypoints_pred', 'confidences'})
+    labeled_outputs = frozenset({'heatmaps_targ', 'heatmaps_pred', 'keypoints_targ', 'keypoints_pred', 'confidences',
+                                 'keypoints_targ_3d', 'keypoints_pred_3d', 'keypoints_pred_2d_reprojected'})  # 3-D: `outputs_3d`
     unlabeled_outputs = frozenset({'heatmaps_pred', 'keypoints_pred', 'keypoints_pred_augmented', 'confidences'})
 
     def __init__(self,
@@ -101,8 +102,6 @@ def config_kwargs(cls:HeatmapTracker, cfg, data=None) -> dict:
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #85d57483
 LOSSES_3D = ('supervised_pairwise_projections', 'supervised_reprojection_heatmap_mse')
-HeatmapTracker.labeled_outputs = HeatmapTracker.labeled_outputs | {
-    'keypoints_targ_3d', 'keypoints_pred_3d', 'keypoints_pred_2d_reprojected'}
 
 @patch(as_prop=True)
 def uses_3d(self:HeatmapTracker) -> bool:
