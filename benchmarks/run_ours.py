@@ -14,7 +14,8 @@ from pathlib import Path
 def augment_tweaks(spec: str | None):
     """Benchmark-only augmentation variants, from JSON in LPNB_BENCH_AUGMENT (for `bench_accuracy.py --variant`):
     `BLUR_LENGTH` (fraction of the image), `SALT_PEPPER_CELLS` (grid cells across), `erasing` (false: no occluding
-    rectangle; or [min, max] area fractions)."""
+    rectangle; or [min, max] area fractions), `pixel_dropout` (a fraction of pixels set to black, p=0.5, per channel
+    half of the time), `warp_mode` (the geometric warp's interpolation)."""
     if not spec: return
     import kornia.augmentation as KA
     import lightning_pose_nb.augment as A
@@ -30,6 +31,21 @@ def augment_tweaks(spec: str | None):
             if tweaks["erasing"]: ops.insert(0, KA.RandomErasing(scale=tuple(tweaks["erasing"]), ratio=(0.5, 2.), p=0.5))
             self.photometric = A.nn.Sequential(*ops)
         A.BatchAugmenter.__init__ = patched
+    if tweaks.get("pixel_dropout"):  # the reference's CoarseDropout at 128 px from a 640 px frame: single pixels
+        import torch
+        frac, relative = tweaks["pixel_dropout"], A.BatchAugmenter.relative_ops
+        def with_dropout(self, images):
+            images = relative(self, images)
+            B, T, C, H, W = images.shape
+            drop = torch.rand(B, 1, C, H, W, device=images.device) < frac
+            one_channel = (torch.rand(B, device=images.device) < 0.5)[:, None, None, None, None]
+            drop = torch.where(one_channel, drop[:, :, :1].expand_as(drop), drop)
+            drop &= (torch.rand(B, device=images.device) < 0.5)[:, None, None, None, None]
+            return images.masked_fill(drop, 0.)
+        A.BatchAugmenter.relative_ops = with_dropout
+    if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', the library's, or 'bicubic')
+        warp = A.warp_affine
+        A.warp_affine = lambda *args, **kwargs: warp(*args, **{**kwargs, "mode": tweaks["warp_mode"]})
     print("augmentation tweaks:", tweaks, flush=True)
 
 

@@ -104,9 +104,11 @@ def lpnb_export(
     def main():
         if format != 'onnx': raise ConfigError('--format', format, ['onnx'])
         from lightning_pose_nb.export import export_onnx
+        from lightning_pose_nb.inference import sequence_onnx_path
         path, diff = export_onnx(model_dir, output, opset)
-        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); onnxruntime vs PyTorch: largest keypoint difference "
-              f"{diff:.2g} model px")
+        seq = sequence_onnx_path(path)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)" + (f" and its sequence graph {seq.name}" if seq.exists() else '')
+              + f"; onnxruntime vs PyTorch: largest keypoint difference {diff:.2g} model px")
     run_cli('lpnb-export', main, debug)
 
 IMPORTERS = {'dlc': ('lightning_pose_nb.importers.dlc', 'import_dlc'), 'sleap': ('lightning_pose_nb.importers.sleap', 'import_sleap')}

@@ -13,14 +13,32 @@ import torch
 __all__ = ['onnx_example_input', 'export_tracker_onnx', 'export_onnx']
 
 # %% ../nbs/26_export.ipynb #bc4bedbd
-from .inference import KeypointNet
+from .inference import KeypointNet, sequence_onnx_path
 
 # %% ../nbs/26_export.ipynb #cfe1ccda
-def onnx_example_input(tracker, batch:int=2) -> torch.Tensor:
-    "A uint8 input of the shape the exported graph takes: (B,3,H,W), or (B,5,3,H,W) windows for a context model."
+def onnx_example_input(tracker, batch:int=2, sequence:bool=False) -> torch.Tensor:
+    "A uint8 input the exported graph takes: (B,3,H,W); a context model's (B,5,3,H,W) windows, or `sequence` (B+4,3,H,W)."
     H, W = tracker.image_size
-    shape = (batch, 5, 3, H, W) if getattr(tracker, 'requires_context', False) else (batch, 3, H, W)
+    context = getattr(tracker, 'requires_context', False)
+    shape = (batch + 4, 3, H, W) if (context and sequence) else (batch, 5, 3, H, W) if context else (batch, 3, H, W)
     return torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+def _write_graph(net:torch.nn.Module, x:torch.Tensor, path:Path, meta:dict, batch_dim, opset:int|None):
+    "Export `net` on example `x` with a dynamic first dim to `path` (atomically), `meta` stored as `lpnb` metadata."
+    import onnx
+    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=path.parent)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            torch.onnx.export(net, (x,), tmp, input_names=['frames'], output_names=['keypoints', 'confidences'],
+                              dynamo=True, external_data=False, opset_version=opset, dynamic_shapes=({0: batch_dim},))
+        model = onnx.load(tmp)
+        model.metadata_props.add(key='lpnb', value=json.dumps(meta))
+        onnx.save(model, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.remove(tmp)
 
 def export_tracker_onnx(
     tracker, # a trained single-camera tracker (heatmap, heatmap_mhcrnn or regression)
@@ -28,32 +46,23 @@ def export_tracker_onnx(
     keypoint_names:list[str]|None=None, # stored in the file's metadata
     opset:int|None=None, # ONNX opset (default: the exporter's)
 ) -> Path:
-    "Write `KeypointNet(tracker)` to `path` as ONNX with a dynamic batch and an `lpnb` metadata entry."
-    import onnx
+    "Write `KeypointNet(tracker)` to `path` as ONNX with a dynamic batch and an `lpnb` metadata entry (context model: also its sequence graph)."
     if tracker.model_type == 'heatmap_multiview_transformer':
         raise NotImplementedError("ONNX export of the multiview transformer is not supported yet: export a single-camera model")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     net = KeypointNet(tracker.cpu()).eval()
-    x = onnx_example_input(tracker)
     meta = dict(keypoint_names=list(keypoint_names or [f'kp{i}' for i in range(tracker.num_keypoints)]),
                 image_size=list(tracker.image_size), requires_context=net.requires_context, model_type=tracker.model_type,
                 input='frames: uint8 RGB ' + ('(B,5,3,H,W) windows' if net.requires_context else '(B,3,H,W)'),
                 outputs='keypoints (B,K,2) model pixels (x, y); confidences (B,K)')
-    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=path.parent)
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            torch.onnx.export(net, (x,), tmp, input_names=['frames'], output_names=['keypoints', 'confidences'],
-                              dynamo=True, external_data=False, opset_version=opset,
-                              dynamic_shapes=({0: torch.export.Dim('batch', min=1, max=65536)},))
-        model = onnx.load(tmp)
-        model.metadata_props.add(key='lpnb', value=json.dumps(meta))
-        onnx.save(model, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    _write_graph(net, onnx_example_input(tracker), path, meta, torch.export.Dim('batch', min=1, max=65536), opset)
+    if net.requires_context:
+        seq_meta = {**meta, 'sequence': True, 'input': 'frames: uint8 RGB (T,3,H,W) consecutive frames, T >= 5',
+                    'outputs': 'keypoints (T-4,K,2) of the centre frames 2..T-3, model pixels; confidences (T-4,K)'}
+        _write_graph(net, onnx_example_input(tracker, sequence=True), sequence_onnx_path(path), seq_meta,
+                     torch.export.Dim('frames', min=5, max=65536), opset)
+    else: sequence_onnx_path(path).unlink(missing_ok=True)   # an earlier context model's, no longer this file's
     return path
 
 # %% ../nbs/26_export.ipynb #e9a484c6
@@ -71,7 +80,11 @@ def export_onnx(
     out = Path(out) if out else Path(model_dir)/'model.onnx'
     export_tracker_onnx(tracker, out, names, opset)
     if not check: return out, None
-    x = onnx_example_input(tracker, batch=3)
-    with torch.inference_mode(): kp_t, _ = KeypointNet(tracker).eval()(x)
-    kp_o, _ = OnnxRunner(out, 'cpu')(x.movedim(-3, -1).numpy())
-    return out, float(np.abs(kp_o - kp_t.numpy()).max())
+    runner, net = OnnxRunner(out, 'cpu'), KeypointNet(tracker).eval()
+    checks = [(onnx_example_input(tracker, batch=3), runner)]
+    if runner.sequence_session is not None: checks.append((onnx_example_input(tracker, 3, sequence=True), runner.run_sequence))
+    diff = 0.
+    for x, run in checks:
+        with torch.inference_mode(): kp_t, _ = net(x)
+        diff = max(diff, float(np.abs(run(x.movedim(-3, -1).numpy())[0] - kp_t.numpy()).max()))
+    return out, diff

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'onnx_metadata', 'Predictor', 'rebatched',
-           'predict_video', 'FrameStream', 'stream']
+__all__ = ['KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'sequence_onnx_path', 'onnx_metadata', 'Predictor',
+           'rebatched', 'predict_video', 'FrameStream', 'stream']
 
 # %% ../nbs/25_inference.ipynb #d299f05f
 from .augment import IMAGENET_MEAN, IMAGENET_STD
@@ -83,6 +83,10 @@ class TorchRunner:
             kp, conf = self._fn(x)
         return kp.float().cpu().numpy(), conf.float().cpu().numpy()
 
+    def run_sequence(self, frames:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Context model: the T-4 centre frames of consecutive (T,H,W,3) frames, the backbone run once per frame."
+        return self(frames)
+
 # %% ../nbs/25_inference.ipynb #c6be7493
 class OnnxRunner:
     "Keypoints (model px) and confidences of uint8 (B,H,W,3) batches with an exported ONNX model (onnxruntime)."
@@ -105,10 +109,29 @@ class OnnxRunner:
                                             + ['CPUExecutionProvider'])
         self.meta = onnx_metadata(self.session)
         self.image_size, self.requires_context = tuple(self.meta['image_size']), self.meta['requires_context']
+        seq = sequence_onnx_path(self.path)   # context model: the sequence graph `lpnb-export` writes beside it
+        self.sequence_session = (ort.InferenceSession(str(seq), opts, providers=self.session.get_providers())
+                                 if self.requires_context and seq.is_file() else None)
+        if self.sequence_session is not None:
+            sm = onnx_metadata(self.sequence_session)
+            if not sm.get('sequence') or any(sm[k] != self.meta[k] for k in ('keypoint_names', 'image_size', 'model_type')):
+                raise DataError(f"{seq} does not belong to {self.path}: export the model again (lpnb-export)")
 
     def __call__(self, frames:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         kp, conf = self.session.run(None, {'frames': np.ascontiguousarray(np.moveaxis(frames, -1, -3))})
         return kp, conf
+
+    def run_sequence(self, frames:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Context model: the T-4 centre frames of consecutive (T,H,W,3) frames (the sequence graph if exported, else windows)."
+        if self.sequence_session is not None:
+            return tuple(self.sequence_session.run(None, {'frames': np.ascontiguousarray(np.moveaxis(frames, -1, -3))}))
+        win = np.lib.stride_tricks.sliding_window_view(frames, 5, axis=0)  # (T-4,H,W,3,5): views, no copies
+        return self(np.moveaxis(win, -1, 1))
+
+def sequence_onnx_path(path:str|Path) -> Path:
+    "Where a context model's sequence graph lies beside its window graph: `model.onnx` -> `model.sequence.onnx`."
+    path = Path(path)
+    return path.with_name(path.stem + '.sequence.onnx')
 
 def onnx_metadata(session) -> dict:
     "What `export_onnx` stored in the model: keypoint names, input size, context flag, model type."
@@ -129,14 +152,11 @@ def _frame_list(frames) -> list[np.ndarray]:
         return [_rgb(frames)]  # one frame
     return [_rgb(f) for f in frames]
 
-def _to_frame(kp:np.ndarray, size:tuple[int,int], image_size:tuple[int,int]) -> np.ndarray:
-    "Model pixels -> frame pixels of an (h0, w0) frame (as `model_to_frame` with a whole-frame box)."
-    (h0, w0), (H, W) = size, image_size
-    return kp * np.array([w0 / W, h0 / H], dtype=kp.dtype)
-
-def _padded_windows(n:int, radius:int=2) -> np.ndarray:
-    "(n, 2r+1) frame indices of each centre frame's window, ends clamped (the first and last frame repeated)."
-    return np.clip(np.arange(n)[:, None] + np.arange(-radius, radius + 1), 0, n - 1)
+def _to_frame(kp:np.ndarray, size, image_size:tuple[int,int]) -> np.ndarray:
+    "Model pixels -> frame pixels (as `model_to_frame` with a whole-frame box): one (h0, w0) for all, or (N,2) per frame."
+    (H, W), s = image_size, np.asarray(size, np.float32)
+    scale = np.stack([s[..., 1] / W, s[..., 0] / H], -1)
+    return kp * (scale[:, None] if scale.ndim == 2 else scale).astype(kp.dtype)
 
 # %% ../nbs/25_inference.ipynb #c74640f1
 class Predictor:
@@ -191,9 +211,7 @@ def _call(self:Predictor, frames) -> tuple[np.ndarray, np.ndarray]:
     if not frames: return np.zeros((0, self.num_keypoints, 2), np.float32), np.zeros((0, self.num_keypoints), np.float32)
     small = np.stack([self.resize(f) for f in frames])
     kp, conf = self._run(small)
-    sizes = np.array([f.shape[:2] for f in frames], np.float32)
-    H, W = self.image_size
-    return kp * np.stack([sizes[:, 1] / W, sizes[:, 0] / H], -1)[:, None], conf
+    return _to_frame(kp, [f.shape[:2] for f in frames], self.image_size), conf
 Predictor.__call__ = _call
 
 def _run(self:Predictor, small:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,13 +219,9 @@ def _run(self:Predictor, small:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     B, out = self.batch_size, []
     if not self.requires_context:
         out = [self.runner(small[i:i + B]) for i in range(0, len(small), B)]
-    elif isinstance(self.runner, TorchRunner):  # sequence chunks overlapping by 4: the backbone runs once per frame
+    else:  # sequence chunks overlapping by 4, the ends padded with the first and last frame
         idx = np.concatenate([[0, 0], np.arange(len(small)), [len(small) - 1] * 2])
-        step = max(B, 1)
-        out = [self.runner(small[idx[i:i + step + 4]]) for i in range(0, len(small), step)]
-    else:  # ONNX takes (B,5,...) windows
-        win = _padded_windows(len(small))
-        out = [self.runner(small[win[i:i + B]]) for i in range(0, len(small), B)]
+        out = [self.runner.run_sequence(small[idx[i:i + B + 4]]) for i in range(0, len(small), B)]
     return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
 Predictor._run = _run
 
@@ -266,9 +280,7 @@ Predictor._context_stream = _context_stream
 
 def _context_rows(self:Predictor, seq:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Predictions for the T-4 centre frames of a (T,H,W,3) sequence."
-    if isinstance(self.runner, TorchRunner): return self.runner(seq)
-    win = np.lib.stride_tricks.sliding_window_view(seq, 5, axis=0)  # (T-4,H,W,3,5)
-    return self.runner(np.ascontiguousarray(np.moveaxis(win, -1, 1)))
+    return self.runner.run_sequence(seq)
 Predictor._context_rows = _context_rows
 
 # %% ../nbs/25_inference.ipynb #ed9f451d
