@@ -4,7 +4,7 @@
 
 # %% ../nbs/25_inference.ipynb #42cb9e84
 from __future__ import annotations
-import copy, json, queue, threading
+import copy, json
 from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -33,14 +33,29 @@ class KeypointNet(nn.Module):
         self.register_buffer('mean', 255 * torch.tensor(IMAGENET_MEAN).view(3, 1, 1), persistent=False)
         self.register_buffer('std', 255 * torch.tensor(IMAGENET_STD).view(3, 1, 1), persistent=False)
 
-    def forward(self, frames:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def normalise(self, frames:torch.Tensor) -> torch.Tensor:
+        "uint8 frames -> the float input the backbone takes (channels-last for 4-D batches)."
         x = (frames.to(self.mean.dtype) - self.mean) / self.std
-        if x.ndim == 4: x = x.contiguous(memory_format=torch.channels_last)
+        return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
+
+    def forward(self, frames:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.normalise(frames)
         H, W = self.image_size
         rows = x.shape[0] - 4 if (self.requires_context and x.ndim == 4) else x.shape[0]
         # a box equal to the model input keeps the keypoints in model pixels
         bbox = torch.tensor([0., 0., H, W], device=x.device, dtype=x.dtype).expand(rows, 4)
         kp, conf = self.tracker.predict_step({'images': x, 'bbox': bbox})[:2]
+        return kp.reshape(kp.shape[0], -1, 2), conf
+
+    def frame_features(self, frames:torch.Tensor) -> torch.Tensor:
+        "Context model: backbone features (n,F,h',w') of uint8 frames (n,3,H,W), each frame on its own."
+        return self.tracker.backbone(self.normalise(frames))
+
+    def from_window_features(self, features:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "Context model: keypoints (B,K,2) in model pixels and confidences of (B,5,F,h',w') windows of `frame_features`."
+        H, W = self.image_size
+        bbox = torch.tensor([0., 0., H, W], device=features.device, dtype=features.dtype).expand(features.shape[0], 4)
+        kp, conf = self.tracker.predict_from_features(features.permute(0, 2, 3, 4, 1), bbox)[:2]
         return kp.reshape(kp.shape[0], -1, 2), conf
 
 # %% ../nbs/25_inference.ipynb #4aa71e30
@@ -86,6 +101,22 @@ class TorchRunner:
     def run_sequence(self, frames:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         "Context model: the T-4 centre frames of consecutive (T,H,W,3) frames, the backbone run once per frame."
         return self(frames)
+
+    @property
+    def streams_features(self) -> bool:
+        "Can a live stream keep each frame's backbone features (`features`, `from_features`) instead of its pixels?"
+        return self.requires_context and hasattr(self.net.tracker, 'predict_from_features')
+
+    def features(self, frames:np.ndarray) -> torch.Tensor:
+        "Context model: backbone features (n,F,h',w') of (n,H,W,3) uint8 frames, left on the device."
+        with torch.inference_mode(), torch.autocast(self.device.type, torch.bfloat16, enabled=self.precision == 'bf16'):
+            return self.net.frame_features(_nchw(frames).to(self.device, non_blocking=True))
+
+    def from_features(self, features:torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        "Context model: keypoints (B,K,2) in model pixels and confidences of (B,5,F,h',w') windows of `features`."
+        with torch.inference_mode(), torch.autocast(self.device.type, torch.bfloat16, enabled=self.precision == 'bf16'):
+            kp, conf = self.net.from_window_features(features)
+        return kp.float().cpu().numpy(), conf.float().cpu().numpy()
 
 # %% ../nbs/25_inference.ipynb #c6be7493
 class OnnxRunner:
@@ -288,11 +319,17 @@ class FrameStream:
     "Push frames one at a time; get each frame's keypoints (frame px) as soon as its context is complete."
     def __init__(self, predictor:Predictor):
         self.p, self.index = predictor, 0
-        self.window, self.sizes = deque(maxlen=5), deque(maxlen=5)  # model-sized frames and their frame sizes
+        self.cached = getattr(predictor.runner, 'streams_features', False)   # PyTorch: each frame's features, computed once
+        self.window, self.sizes = deque(maxlen=5), deque(maxlen=5)  # model-sized frames (or features) and frame sizes
+
+    def _item(self, small:np.ndarray):
+        "What the window holds of a model-sized frame: its backbone features (PyTorch), else its pixels."
+        return self.p.runner.features(small[None])[0] if self.cached else small
 
     def _emit(self, centre:int) -> tuple[int, np.ndarray, np.ndarray]:
         "The prediction of the window's centre frame (the context model's window is 5 frames, centre in the middle)."
-        kp, conf = self.p._context_rows(np.stack(self.window))
+        if self.cached: kp, conf = self.p.runner.from_features(torch.stack(list(self.window))[None])
+        else: kp, conf = self.p._context_rows(np.stack(self.window))
         return centre, _to_frame(kp[0], self.sizes[2], self.p.image_size), conf[0]
 
     def push(self, frame:np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -303,9 +340,10 @@ class FrameStream:
         if not self.p.requires_context:
             kp, conf = self.p.runner(small[None])
             return [(i, _to_frame(kp[0], frame.shape[:2], self.p.image_size), conf[0])]
+        item = self._item(small)
         if not self.window:  # the first frame also stands in for the two before it
-            self.window.extend([small] * 2); self.sizes.extend([frame.shape[:2]] * 2)
-        self.window.append(small); self.sizes.append(frame.shape[:2])
+            self.window.extend([item] * 2); self.sizes.extend([frame.shape[:2]] * 2)
+        self.window.append(item); self.sizes.append(frame.shape[:2])
         return [self._emit(i - 2)] if len(self.window) == 5 else []
 
     def close(self) -> list[tuple[int, np.ndarray, np.ndarray]]:

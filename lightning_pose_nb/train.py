@@ -14,9 +14,9 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'write_weights_digest', 'build_trainer',
-           'build_data_module', 'OverwriteError', 'model_files', 'check_model_dir', 'clear_model_dir',
-           'check_prediction_videos', 'new_labels_csvs', 'check_new_labels', 'train', 'predict_after_training']
+__all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'build_trainer', 'build_data_module', 'OverwriteError',
+           'model_files', 'check_model_dir', 'clear_model_dir', 'check_prediction_videos', 'new_labels_csvs',
+           'check_new_labels', 'train', 'predict_after_training']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
@@ -71,25 +71,12 @@ def global_rank() -> int:
         if os.environ.get(k): return int(os.environ[k])
     return int(os.environ.get('NODE_RANK', 0)) * int(os.environ.get('LOCAL_WORLD_SIZE', 1)) + int(os.environ.get('LOCAL_RANK', 0))
 
-def write_weights_digest(model, folder:str|Path, rank:int) -> Path:
-    "`folder/rank<r>.txt`: a SHA-1 of this rank's weights (distributed-run checks: every rank must end with the same)."
-    import hashlib
-    h, per_key = hashlib.sha1(), {}
-    for k, v in sorted(model.state_dict().items()):
-        data = v.detach().cpu().contiguous().numpy().tobytes()
-        h.update(k.encode()); h.update(data); per_key[k] = hashlib.sha1(data).hexdigest()
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    path = Path(folder)/f'rank{rank}.txt'
-    path.write_text(h.hexdigest())
-    (Path(folder)/f'rank{rank}.keys.json').write_text(json.dumps(per_key, indent=1))  # which tensors differ, if any
-    return path
-
 def build_trainer(
     cfg:DictConfig, # a loaded config (`training.*`, `callbacks.anneal_weight`)
     model_dir:Path, # where checkpoints and logs go
     accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
     semi_supervised:bool=False, # add the `AnnealWeight` warm-up of the unsupervised losses
-    **trainer_kwargs, # any other `Trainer` argument (overrides)
+    **trainer_kwargs, # any other `Trainer` argument (overrides); `callbacks` are added to ours
 ) -> tuple[pl.Trainer, ModelCheckpoint]:
     "Lightning Trainer for a config: callbacks, loggers, epochs; returns it and its best-checkpoint callback."
     t = cfg.training
@@ -98,7 +85,8 @@ def build_trainer(
     # `last.ckpt` after every epoch, for --resume (the newest replaces the previous)
     last = ModelCheckpoint(dirpath=model_dir, filename='last', monitor=None, save_top_k=1, every_n_epochs=1,
                            save_on_train_epoch_end=True, enable_version_counter=False)
-    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch'), ConvergenceCheck()]
+    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch'), ConvergenceCheck(),
+                 *(trainer_kwargs.pop('callbacks', None) or [])]
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))
@@ -218,7 +206,7 @@ def train(
     progress:bool=True, # show Lightning's progress bars
     overwrite:bool=False, # replace a model already in `output_dir`
     resume:bool=False, # continue the interrupted run in `output_dir` from its `last.ckpt`
-    **trainer_kwargs, # any other `Trainer` argument (e.g. `limit_train_batches` for a quick check)
+    **trainer_kwargs, # any other `Trainer` argument (e.g. `limit_train_batches` for a quick check; `callbacks` add to ours)
 ) -> TrainResult:
     "Train the configured model and write its checkpoint, predictions and metrics into `output_dir`."
     cfg = load_config(cfg if cfg is not None else default_config_path(), overrides)
@@ -245,7 +233,6 @@ def train(
     best = Path(best_cb.best_model_path) if best_cb.best_model_path else None
     if best is None:  # no validation ran (e.g. fewer epochs than check_val_every_n_epoch): keep the last weights
         best = model_dir/'last-best.ckpt'; trainer.save_checkpoint(best, weights_only=False)
-    if os.environ.get('LPNB_RANK_DIGEST_DIR'): write_weights_digest(model, os.environ['LPNB_RANK_DIGEST_DIR'], trainer.global_rank)
     if not trainer.is_global_zero: return TrainResult(model_dir, best, {}, timings, [])  # rank 0 predicts and writes
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()

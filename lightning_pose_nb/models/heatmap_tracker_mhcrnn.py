@@ -105,13 +105,27 @@ def predict_step(self:HeatmapTrackerMHCRNN, batch:dict, batch_idx:int=0, return_
     "Per keypoint, the more confident branch: (keypoints (B,2K) frame px, confidences (B,K)) [+ heatmaps]."
     images = batch['images'] if 'images' in batch else batch['frames']
     sf, mf = self.forward(images, is_multiview=bool(batch.get('is_multiview', False)))  # video chunks of several views
+    return self._more_confident(sf, mf, batch['bbox'], return_heatmaps)
+
+@patch
+def predict_from_features(self:HeatmapTrackerMHCRNN,
+    features:torch.Tensor, # (B,F,h',w',5) windows of backbone features, as `get_representations` gives them (one view)
+    bbox:torch.Tensor, # (B,4) crop boxes, as in a batch
+    return_heatmaps:bool=False,
+):
+    "`predict_step` from backbone features computed already (a live stream runs the backbone once per frame)."
+    return self._more_confident(*self.head(features), bbox, return_heatmaps)
+
+@patch
+def _more_confident(self:HeatmapTrackerMHCRNN, sf, mf, bbox, return_heatmaps=False):
+    "Keypoints (B,2K) in frame px and confidences (B,K) of the more confident branch per keypoint [+ its heatmaps]."
     B = sf.shape[0]
     kp, conf = self.head.run_subpixelmaxima(torch.cat([sf, mf]))
     kp_sf, kp_mf = kp[:B].reshape(B, -1, 2), kp[B:].reshape(B, -1, 2)
     use_mf = conf[B:] > conf[:B]
     kp = torch.where(use_mf[..., None], kp_mf, kp_sf).reshape(B, -1)
     conf = torch.where(use_mf, conf[B:], conf[:B])
-    kp = model_to_frame(kp, batch['bbox'], self.image_size)
+    kp = model_to_frame(kp, bbox, self.image_size)
     if not return_heatmaps: return kp, conf
     return kp, conf, torch.where(use_mf[..., None, None], mf, sf)
 
