@@ -85,8 +85,7 @@ def build_trainer(
     # `last.ckpt` after every epoch, for --resume (the newest replaces the previous)
     last = ModelCheckpoint(dirpath=model_dir, filename='last', monitor=None, save_top_k=1, every_n_epochs=1,
                            save_on_train_epoch_end=True, enable_version_counter=False)
-    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch'), ConvergenceCheck(),
-                 *(trainer_kwargs.pop('callbacks', None) or [])]
+    callbacks = [best, last, LearningRateMonitor(logging_interval='epoch'), ConvergenceCheck()]
     if t.get('unfreezing_step') is not None: callbacks.append(UnfreezeBackbone(unfreeze_step=t.unfreezing_step))
     else: callbacks.append(UnfreezeBackbone(unfreeze_epoch=t.unfreezing_epoch or 0))
     if t.early_stopping: callbacks.append(EarlyStopping('val_supervised_loss', patience=t.early_stop_patience, mode='min'))
@@ -95,6 +94,7 @@ def build_trainer(
         callbacks.append(ModelCheckpoint(dirpath=model_dir/'checkpoints', every_n_epochs=t.ckpt_every_n_epochs, save_top_k=-1))
     devices = device_settings(cfg, accelerator)
     if devices['strategy'] != 'auto': callbacks.append(BroadcastBuffers())  # ranks validate and end on the same statistics
+    callbacks += trainer_kwargs.pop('callbacks', None) or []   # the caller's, after ours (they see the synced buffers)
     loggers = [CSVLogger(model_dir, name='logs', version=''), TensorBoardLogger(model_dir, name='tb_logs', version='')]
     kwargs = dict(**devices, max_epochs=t.max_epochs,
                   min_epochs=t.min_epochs, check_val_every_n_epoch=t.check_val_every_n_epoch,
