@@ -276,8 +276,8 @@ def forward(self:BatchAugmenter,
     M = self.sample_matrices(B, images.device, aspect).to(images.dtype)
     if not self.active: return images, keypoints, M
     shape = images.shape
-    images = warp_affine(images.reshape(B, -1, H, W), M, dsize=(H, W), mode='bilinear', padding_mode='zeros',
-                         align_corners=True).reshape(shape)
+    images = warp_affine(images.reshape(B, -1, H, W), M, dsize=(H, W), mode='bicubic', padding_mode='zeros',
+                         align_corners=True).reshape(shape).clamp(0, 1)   # bicubic rings a little past [0, 1]
     kp = apply_affine(keypoints, M)
     if self.hflip:
         flipped = (M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]) < 0  # a reflection has det < 0
