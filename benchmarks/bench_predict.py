@@ -14,7 +14,8 @@ process, alternating packages, on the full example video (994 frames) and on its
 - start-up: time on the clip minus its 64 frames at the steady rate;
 - peak RSS of the process (the reference's DataLoader workers, if any, not included).
 
-Ours also runs `--runtime onnx` (after `lpnb-export`), and the `Predictor` (in this process) gives the latency of one
+Ours also runs `--precision bf16` (bfloat16 autocast: faster on CPUs with native bfloat16, as this one's avx512_bf16)
+and `--runtime onnx` (after `lpnb-export`), and the `Predictor` (in this process) gives the latency of one
 frame pushed live (median over 200 frames; the context model emits each frame two pushes later). Medians over repeats.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, time
@@ -81,16 +82,18 @@ def train_models(model_type: str, work: Path, ref_venv: Path, threads: int) -> t
 def commands(ours: Path, ref: Path | None, ref_venv: Path, out: Path) -> dict:
     lpnb = str(Path(sys.executable).parent / "lpnb-predict")
     cmds = {"ours (torch)": lambda v: [lpnb, str(ours), str(v), "--output-dir", str(out)],
+            "ours (torch bf16)": lambda v: [lpnb, str(ours), str(v), "--output-dir", str(out), "--precision", "bf16"],
             "ours (onnx)": lambda v: [lpnb, str(ours), str(v), "--output-dir", str(out), "--runtime", "onnx"]}
     if ref is not None:
         cmds["reference (eager)"] = lambda v: [str(ref_venv / "bin" / "litpose"), "predict", str(ref), str(v), "--overwrite"]
     return cmds
 
 
-def live_latency(model_dir: Path, runtime: str, frames) -> float:
+def live_latency(model_dir: Path, runtime: str, frames, precision: str = "32") -> float:
     "Median milliseconds per `FrameStream.push` (one frame, live)."
     from lightning_pose_nb.inference import Predictor
-    stream = Predictor(model_dir, runtime=runtime, device="cpu").stream()
+    extra = {"precision": precision} if runtime == "torch" else {}
+    stream = Predictor(model_dir, runtime=runtime, device="cpu", **extra).stream()
     times = []
     for f in frames:
         t0 = time.perf_counter(); stream.push(f); times.append(time.perf_counter() - t0)
@@ -131,7 +134,8 @@ def main():
             row = dict(model_type=mt, impl=name, end_to_end_s=full_s, fps_end_to_end=n_full / full_s, fps_steady=steady,
                        startup_s=clip_s - clip_len / steady, peak_rss_mb=max(r["rss"]))
             if name.startswith("ours"):
-                row["live_ms"] = live_latency(ours, "onnx" if "onnx" in name else "torch", live_frames)
+                row["live_ms"] = live_latency(ours, "onnx" if "onnx" in name else "torch", live_frames,
+                                              "bf16" if "bf16" in name else "32")
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(f"\nvideo: {full.name}, {n_full} frames; {a.threads} threads; median of {a.repeats} runs\n")

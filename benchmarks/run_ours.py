@@ -15,7 +15,8 @@ def augment_tweaks(spec: str | None):
     """Benchmark-only augmentation variants, from JSON in LPNB_BENCH_AUGMENT (for `bench_accuracy.py --variant`):
     `BLUR_LENGTH` (fraction of the image), `SALT_PEPPER_CELLS` (grid cells across), `erasing` (false: no occluding
     rectangle; or [min, max] area fractions), `pixel_dropout` (a fraction of pixels set to black, p=0.5, per channel
-    half of the time), `warp_mode` (the geometric warp's interpolation)."""
+    half of the time), `warp_mode` (the geometric warp's interpolation), `keypoint_erasing` ([p, side]: a black square
+    of `side` x the image centred on one random labeled keypoint, with probability p)."""
     if not spec: return
     import kornia.augmentation as KA
     import lightning_pose_nb.augment as A
@@ -43,10 +44,53 @@ def augment_tweaks(spec: str | None):
             drop &= (torch.rand(B, device=images.device) < 0.5)[:, None, None, None, None]
             return images.masked_fill(drop, 0.)
         A.BatchAugmenter.relative_ops = with_dropout
+    if tweaks.get("keypoint_erasing"):  # [p, side]: with probability p, black out a square of `side` (a fraction of the
+        import torch                       # image) centred on one random labeled keypoint: a hidden body part to infer
+        p_erase, side = tweaks["keypoint_erasing"]
+        fwd = A.BatchAugmenter.forward
+        def with_keypoint_erasing(self, images, keypoints, aspect=None):
+            images, kp, M = fwd(self, images, keypoints, aspect)
+            if not self.active: return images, kp, M
+            B, (H, W) = images.shape[0], images.shape[-2:]
+            valid = torch.isfinite(kp).all(-1)                                   # (B,K)
+            pick = torch.multinomial(valid.float() + 1e-6, 1).squeeze(1)         # one labeled keypoint per image
+            c = kp[torch.arange(B), pick]                                        # (B,2)
+            on = (torch.rand(B, device=images.device) < p_erase) & valid[torch.arange(B), pick]
+            r = side * (H + W) / 4
+            ys, xs = torch.arange(H, device=images.device), torch.arange(W, device=images.device)
+            box = (((xs[None, None] - c[:, :1, None]).abs() <= r) & ((ys[None, :, None] - c[:, 1:, None]).abs() <= r))
+            box = box & on[:, None, None]                                        # (B,H,W)
+            mask = box[:, None] if images.ndim == 4 else box[:, None, None]
+            return images.masked_fill(mask, 0.), kp, M
+        A.BatchAugmenter.forward = with_keypoint_erasing
     if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', the library's, or 'bicubic')
         warp = A.warp_affine
         A.warp_affine = lambda *args, **kwargs: warp(*args, **{**kwargs, "mode": tweaks["warp_mode"]})
     print("augmentation tweaks:", tweaks, flush=True)
+
+
+def extra_callbacks(spec: str | None) -> list:
+    """Benchmark-only training variants, from JSON in LPNB_BENCH_CALLBACKS (for `bench_accuracy.py --variant`):
+    `warmup_steps` (every learning rate ramps linearly from 1/N to full over the first N optimizer steps, on top of the
+    schedule and the backbone's thaw)."""
+    if not spec: return []
+    import lightning.pytorch as pl
+    tweaks, cbs = json.loads(spec), []
+    if tweaks.get("warmup_steps"):
+        n = int(tweaks["warmup_steps"])
+        class LinearWarmup(pl.Callback):
+            saved = None
+            def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+                if trainer.global_step >= n: return
+                self.saved = [g["lr"] for g in optimizer.param_groups]
+                for g in optimizer.param_groups: g["lr"] *= (trainer.global_step + 1) / n
+            def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+                if self.saved is None: return
+                for g, lr in zip(trainer.optimizers[0].param_groups, self.saved): g["lr"] = lr
+                self.saved = None
+        cbs.append(LinearWarmup())
+    print("training tweaks:", tweaks, flush=True)
+    return cbs
 
 
 def main():
@@ -68,7 +112,8 @@ def main():
     overrides = {"training": {"max_epochs": a.max_epochs, "min_epochs": a.max_epochs}} if a.max_epochs else None
     prof = SimpleProfiler()
     t0 = time.perf_counter()
-    res = train(a.config, a.output_dir, overrides, progress=False, overwrite=True, profiler=prof)  # benchmark folders are scratch
+    res = train(a.config, a.output_dir, overrides, progress=False, overwrite=True, profiler=prof,
+                callbacks=extra_callbacks(os.environ.get("LPNB_BENCH_CALLBACKS")))  # benchmark folders are scratch
     total = time.perf_counter() - t0
 
     def total_of(*needles):

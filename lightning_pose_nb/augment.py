@@ -11,6 +11,7 @@ import torch.nn.functional as F
 import kornia.augmentation as KA
 from kornia.geometry.transform import warp_affine
 from fastcore.basics import patch, patch_to
+from .core import full_precision
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BLUR_LENGTH', 'SALT_PEPPER_CELLS', 'to_float_images', 'normalize_images',
@@ -61,6 +62,7 @@ def affine_matrices(
     return torch.cat([A, t[..., None]], -1)
 
 # %% ../nbs/06_augment.ipynb #f8193dd4
+@full_precision
 def apply_affine(
     keypoints:torch.Tensor, # (B,K,2) x, y in pixels
     M:torch.Tensor, # (B,2,3) per-image affines, or one (2,3) for all

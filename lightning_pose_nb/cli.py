@@ -70,6 +70,7 @@ def lpnb_predict(
     runtime:str='torch', # 'torch', or 'onnx' (MODEL_DIR/model.onnx written by lpnb-export; needs onnxruntime)
     labeled_video:bool=False, # also write video_preds/labeled_videos/<video>_labeled.mp4 with the keypoints drawn
     device:str=None, # 'cpu' or 'cuda' (default: cuda when available)
+    precision:str='32', # runtime torch: '32', or 'bf16' (bfloat16 autocast; faster on CPUs and GPUs with native bfloat16)
     debug:bool=False, # show the Python traceback of errors in the inputs
 ):
     "Predict keypoints for videos, images and labeled CSVs with a trained model."
@@ -83,7 +84,7 @@ def lpnb_predict(
         try:
             from lightning_pose_nb.predict import predict_inputs
             for p in predict_inputs(model_dir, list(inputs), output_dir, batch_size, runtime=runtime, labeled_video=labeled_video,
-                                    device=device, readers=readers):
+                                    device=device, readers=readers, precision=precision):
                 metrics = [m for m in ('pixel_error', 'temporal_norm', 'pca_singleview_error', 'pca_multiview_error')
                            if (p.parent/f'{p.stem}_{m}.csv').exists()]
                 print(f"wrote {p}" + (f" (+ {', '.join(metrics)})" if metrics else ''))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #fbfcc002
 from __future__ import annotations
-import os, sys, difflib, logging, warnings, tempfile, contextlib
+import os, sys, difflib, functools, logging, warnings, tempfile, contextlib
 from pathlib import Path
 from typing import Any, TYPE_CHECKING
 if TYPE_CHECKING: import torch   # annotations only: `core` itself loads without torch
@@ -14,7 +14,7 @@ __all__ = ['DEFAULTS', 'IGNORED_FIELDS', 'PRECISIONS', 'OPTIONAL_FIELDS', 'FREE_
            'HEATMAP_LOSS_TYPES', 'OPTIMIZERS', 'LR_SCHEDULERS', 'USER_ERRORS', 'UserError', 'ConfigError', 'DataError',
            'repo_root', 'example_dir', 'bundled_data_dir', 'default_config_path', 'generated_example_dir',
            'check_config_fields', 'load_config', 'config_views', 'parse_overrides', 'default_accelerator',
-           'default_device', 'in_test', 'quiet_lightning', 'atomic_write', 'run_cli']
+           'default_device', 'in_test', 'quiet_lightning', 'atomic_write', 'full_precision', 'run_cli']
 
 # %% ../nbs/00_core.ipynb #23d57105
 from omegaconf import OmegaConf, DictConfig
@@ -306,6 +306,21 @@ def atomic_write(path:str|Path, mode:str='w', **kwargs):
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+# %% ../nbs/00_core.ipynb #dd937902
+def full_precision(fn):
+    "Decorator: `fn` runs with autocast off and its floating-point tensor arguments as float32 (a no-op without autocast)."
+    @functools.wraps(fn)
+    def _full(*args, **kwargs):
+        import torch
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)]
+        devices = {t.device.type for t in tensors} or {'cpu'}
+        if not any(torch.is_autocast_enabled(d) for d in devices): return fn(*args, **kwargs)
+        f32 = lambda a: a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+        with contextlib.ExitStack() as stack:
+            for d in devices: stack.enter_context(torch.autocast(d, enabled=False))
+            return fn(*map(f32, args), **{k: f32(v) for k, v in kwargs.items()})
+    return _full
 
 # %% ../nbs/00_core.ipynb #530ecc10
 USER_ERRORS = (UserError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import torch
 import torch.nn.functional as F
+from .core import full_precision
 
 # %% auto #0
 __all__ = ['render_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'soft_argmax']
@@ -84,6 +85,7 @@ def upsample_heatmaps(
     return Uy @ heatmaps @ Ux.T  # both steps are linear and separable: two small matmuls
 
 # %% ../nbs/02_heatmaps.ipynb #2eefe35e
+@full_precision
 def soft_argmax(
     heatmaps:torch.Tensor, # (B,C,h,w) heatmaps at 1/2^ds of the input size
     downsample_factor:int=2, # ds: the heatmaps are upsampled 2^ds times to the input size

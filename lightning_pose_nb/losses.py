@@ -9,6 +9,7 @@ import inspect, math, warnings
 from typing import Any
 import torch
 from torch import nn
+from .core import full_precision
 
 # %% auto #0
 __all__ = ['LOSSES', 'Loss', 'masked_mean', 'register_loss', 'loss_names', 'HeatmapLoss', 'HeatmapMSELoss', 'HeatmapKLLoss',
@@ -170,6 +171,7 @@ class LossFactory(nn.Module):
         "Does any loss take predicted keypoints (so a training step must run the soft-argmax)?"
         return any('keypoints_pred' in need for need in self.required_inputs().values())
 
+    @full_precision   # losses in float32 under mixed precision
     def forward(self, stage:str|None=None, anneal_weight:float|torch.Tensor|None=None, **inputs) -> tuple[torch.Tensor, list[dict]]:
         "(weighted sum, logs); `anneal_weight` scales every loss but the heatmap (supervised) ones."
         total, logs = 0., []

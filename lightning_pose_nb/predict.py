@@ -80,12 +80,14 @@ def load_model(
 def prediction_trainer(
     accelerator:str|None=None, # 'cpu' or 'gpu' (default: the GPU when there is one)
     progress:bool=True, # show a progress bar (prediction counted in frames)
+    precision:str='32', # '32', or 'bf16' (bfloat16 autocast)
 ) -> pl.Trainer:
     "A one-device `Trainer` for prediction: no logger, no checkpoints, progress in frames."
     return pl.Trainer(accelerator=accelerator or default_accelerator(), devices=1, logger=False,
                       enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                       callbacks=[FrameProgressBar()] if progress else None,
-                      default_root_dir=tempfile.gettempdir())
+                      default_root_dir=tempfile.gettempdir(),
+                      precision='bf16-mixed' if precision == 'bf16' else '32-true')
 
 def predict_loader(model, loader:DataLoader, trainer:pl.Trainer|None=None) -> tuple[np.ndarray, np.ndarray]:
     "Keypoints (N,K,2) in frame pixels and confidences (N,K) for every batch of `loader`."
@@ -345,6 +347,7 @@ def predict_inputs(
     labeled_video:bool=False, # also write `video_preds/labeled_videos/<video>_labeled.mp4`
     device:str|None=None, # 'cpu' or 'cuda' (default: CUDA when available)
     readers:dict|None=None, # video path -> a `FrameReader` already decoding it (`lpnb-predict` starts one during start-up)
+    precision:str='32', # runtime 'torch': '32', or 'bf16' (autocast: 1.7-1.9x faster on CPUs with native bfloat16)
 ) -> list[Path]:
     "Predict each input with the model in `model_dir`; returns the files written."
     model_dir = Path(model_dir)
@@ -356,6 +359,8 @@ def predict_inputs(
     out, views = Path(output_dir or model_dir), config_views(cfg)[1]
     multiview = len(views) > 1
     if runtime not in ('torch', 'onnx'): raise ConfigError('--runtime', runtime, ['torch', 'onnx'])
+    if precision not in ('32', 'bf16'): raise ConfigError('--precision', precision, ['32', 'bf16'])
+    if runtime == 'onnx' and precision != '32': raise DataError("--precision bf16 applies to --runtime torch; an ONNX model runs as exported")
     if runtime == 'onnx' and multiview: raise DataError("--runtime onnx takes single-camera models; this one has views " + ', '.join(views))
     model = None
     if runtime == 'torch' or csvs:  # labeled CSVs are scored with the PyTorch model
@@ -367,8 +372,9 @@ def predict_inputs(
             predictor = Predictor(model_dir, runtime='onnx', device=device, batch_size=batch_size)
             print(f"model: {predictor.runner.path.resolve()} (onnxruntime)")
         else:
-            predictor = Predictor.from_tracker(model, batch_size=reader_batch_size(batch_size, model.requires_context))
-    trainer = prediction_trainer(progress=progress) if (csvs or multiview) else None
+            predictor = Predictor.from_tracker(model, batch_size=reader_batch_size(batch_size, model.requires_context),
+                                               precision=precision)
+    trainer = prediction_trainer(progress=progress, precision=precision) if (csvs or multiview) else None
     pcas = pca_metrics_for(cfg, model if model is not None else predictor)
     if len(csvs) % len(views):
         raise ValueError(f"the model needs one labels CSV per view ({', '.join(views)}); got {len(csvs)} CSV(s)")

@@ -46,6 +46,18 @@ def test_predict_video_with_onnxruntime(trained_model_dir, exported, clip, tmp_p
     assert (tmp_path / "onnx" / "video_preds" / "clip_temporal_norm.csv").exists()
 
 
+def test_predict_video_in_bfloat16(trained_model_dir, clip, tmp_path):
+    run_cli("lpnb-predict", trained_model_dir, clip, "--output-dir", tmp_path / "fp32")
+    run_cli("lpnb-predict", trained_model_dir, clip, "--output-dir", tmp_path / "bf16", "--precision", "bf16")
+    fp32 = read_keypoint_csv(tmp_path / "fp32" / "video_preds" / "clip.csv").keypoints
+    bf16 = read_keypoint_csv(tmp_path / "bf16" / "video_preds" / "clip.csv").keypoints
+    assert bf16.shape == fp32.shape == (12, 17, 2)
+    diff = np.linalg.norm(bf16 - fp32, axis=-1)
+    assert 0 < np.median(diff) < 0.5  # frame pixels: rounded differently, not a different answer
+    bad = run_cli("lpnb-predict", trained_model_dir, clip, "--output-dir", tmp_path / "bad", "--precision", "fp16", check=False)
+    assert bad.returncode == 2 and "--precision" in bad.stdout + bad.stderr and "bf16" in bad.stdout + bad.stderr
+
+
 def test_onnx_runtime_without_export_says_what_to_do(trained_model_dir, clip, tmp_path):
     model = tmp_path / "model"
     model.mkdir()

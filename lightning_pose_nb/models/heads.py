@@ -15,6 +15,7 @@ __all__ = ['make_upsampling_layers', 'HeatmapHead', 'LinearRegressionHead', 'Ups
 # %% ../../nbs/11_models.heads.ipynb #9752c391
 from ..heatmaps import spatial_softmax, soft_argmax
 from .backbones import backbone_spec
+from ..core import full_precision
 
 # %% ../../nbs/11_models.heads.ipynb #58222a81
 def make_upsampling_layers(
@@ -80,6 +81,7 @@ class LinearRegressionHead(nn.Module):
     ):
         super().__init__()
         self.linear_layer = nn.Linear(in_channels, num_targets)
+    @full_precision   # coordinates in float32 (bfloat16 would round them to 0.5-1 px)
     def forward(self,
         features:torch.Tensor, # (B,F,1,1) pooled backbone features
     ) -> torch.Tensor:

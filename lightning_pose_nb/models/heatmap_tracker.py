@@ -20,6 +20,7 @@ from ..geometry import CameraGroup, triangulate_pairs, project
 from ..losses import LossFactory
 from .base import delegates_to_base, BaseSupervisedTracker, SemiSupervisedTrackerMixin, register_model, model_to_frame, frame_to_model
 from .heads import HeatmapHead
+from ..core import full_precision
 
 # %% ../../nbs/15_models.heatmap_tracker.ipynb #66b35713
 @register_model('heatmap')
@@ -109,6 +110,7 @@ def uses_3d(self:HeatmapTracker) -> bool:
     return self.loss_factory is not None and any(n in LOSSES_3D for n in self.loss_factory.names)
 
 @patch
+@full_precision   # triangulation and projection in float32 under mixed precision
 def outputs_3d(self:HeatmapTracker,
     batch:dict, # a calibrated labeled batch (`keypoints_3d`, `intrinsics`, `extrinsics`, `distortions`, `bbox`)
     keypoints_pred:torch.Tensor, # (B, 2VK) predictions in frame pixels of the (augmented) images
