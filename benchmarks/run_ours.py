@@ -16,7 +16,9 @@ def augment_tweaks(spec: str | None):
     `BLUR_LENGTH` (fraction of the image), `SALT_PEPPER_CELLS` (grid cells across), `erasing` (false: no occluding
     rectangle; or [min, max] area fractions), `pixel_dropout` (a fraction of pixels set to black, p=0.5, per channel
     half of the time), `warp_mode` (the geometric warp's interpolation), `keypoint_erasing` ([p, side]: a black square
-    of `side` x the image centred on one random labeled keypoint, with probability p)."""
+    of `side` x the image centred on one random labeled keypoint, with probability p), `source_scale` (s: geometric
+    warps sample each frame resized to s x the model input, as the reference warps the full frame, instead of the
+    model-size image; images with no warp stay the model-size resize; single-frame models only)."""
     if not spec: return
     import kornia.augmentation as KA
     import lightning_pose_nb.augment as A
@@ -66,7 +68,51 @@ def augment_tweaks(spec: str | None):
     if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', the library's, or 'bicubic')
         warp = A.warp_affine
         A.warp_affine = lambda *args, **kwargs: warp(*args, **{**kwargs, "mode": tweaks["warp_mode"]})
+    if tweaks.get("source_scale"):
+        sharp_source(int(tweaks["source_scale"]))
     print("augmentation tweaks:", tweaks, flush=True)
+
+
+def sharp_source(s: int):
+    "Benchmark hook: geometric warps read the frame at s x the model input (see `augment_tweaks`)."
+    import cv2, torch
+    import lightning_pose_nb.augment as A
+    import lightning_pose_nb.data.datasets as D
+    import lightning_pose_nb.models.base as MB
+    getitem, cache = D.LabeledDataset.__getitem__, {}
+    def with_source(self, i):
+        item = getitem(self, i)
+        if self.do_context: return item
+        p = self.image_paths[i]
+        if p not in cache:
+            H, W = self.image_size
+            frame = D.read_image(p)
+            cache[p] = torch.from_numpy(cv2.resize(frame, (s * W, s * H), interpolation=cv2.INTER_AREA)).permute(2, 0, 1).contiguous()
+        item["images_source"] = cache[p]
+        return item
+    D.LabeledDataset.__getitem__ = with_source
+    hook = MB.BaseSupervisedTracker.on_after_batch_transfer
+    def with_source_hook(self, batch, dataloader_idx=0):
+        src = batch.pop("images_source", None) if isinstance(batch, dict) else None
+        self.augmenter._source = A.to_float_images(src) if src is not None and self._training() else None
+        try: return hook(self, batch, dataloader_idx)
+        finally: self.augmenter._source = None
+    MB.BaseSupervisedTracker.on_after_batch_transfer = with_source_hook
+    warp = A.warp_affine
+    c = (s - 1) / 2  # model pixel x <-> source pixel s x + c (pixel centres aligned)
+    to_model = torch.tensor([[1 / s, 0., -c / s], [0., 1 / s, -c / s]])
+    fwd = A.BatchAugmenter.forward
+    def forward(self, images, keypoints, aspect=None):
+        src = getattr(self, "_source", None)
+        if src is None or images.ndim != 4: return fwd(self, images, keypoints, aspect)
+        def warp_from_source(img, M, dsize, **kw):
+            out = warp(src, A.compose_affine(M, to_model.to(M).expand_as(M)), dsize=dsize, **kw)
+            same = (M - torch.eye(2, 3).to(M)).abs().amax((-2, -1)) < 1e-6  # no warp drawn: the model-size image itself
+            return torch.where(same[:, None, None, None], img, out)
+        A.warp_affine = warp_from_source
+        try: return fwd(self, images, keypoints, aspect)
+        finally: A.warp_affine = warp
+    A.BatchAugmenter.forward = forward
 
 
 def extra_callbacks(spec: str | None) -> list:

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'sequence_onnx_path', 'onnx_metadata', 'Predictor',
-           'rebatched', 'predict_video', 'FrameStream', 'stream']
+__all__ = ['PREDICT_PRECISIONS', 'KeypointNet', 'fused_for_inference', 'TorchRunner', 'OnnxRunner', 'sequence_onnx_path',
+           'onnx_metadata', 'Predictor', 'rebatched', 'predict_video', 'FrameStream', 'stream']
 
 # %% ../nbs/25_inference.ipynb #d299f05f
 from .augment import IMAGENET_MEAN, IMAGENET_STD
@@ -74,6 +74,8 @@ def fused_for_inference(tracker:nn.Module) -> nn.Module:
     fused._modules = {**tracker._modules, 'backbone': backbone}
     return fused
 
+PREDICT_PRECISIONS = ('32', 'bf16')  # PyTorch prediction: float32, or bfloat16 autocast (`TorchRunner`, `lpnb-predict --precision`)
+
 class TorchRunner:
     "Keypoints (model px) and confidences of uint8 (B,H,W,3) batches with a PyTorch tracker."
     runtime = 'torch'
@@ -84,7 +86,7 @@ class TorchRunner:
         compile:bool=False, # `torch.compile` the network (worth it for long videos on a GPU)
         fuse_batchnorm:bool=True, # fold BatchNorms into convolutions (15-30% faster on CPU; same values to 1e-5)
     ):
-        if precision not in ('32', 'bf16'): raise ValueError(f"precision must be '32' or 'bf16', got {precision!r}")
+        if precision not in PREDICT_PRECISIONS: raise ValueError(f"precision must be one of {PREDICT_PRECISIONS}, got {precision!r}")
         self.device = torch.device(device) if device else default_device()
         tracker = tracker.eval()
         self.net = KeypointNet(fused_for_inference(tracker) if fuse_batchnorm else tracker).to(self.device).eval()
