@@ -9,7 +9,8 @@ random weights, 128x128, `imgaug: dlc`, batch 8, Adam 1e-3, 30 epochs, data seed
 both packages), with only `training.rng_seed_model_pt` changed; then runs `run_ours.py` and, with the reference's
 virtualenv (`reference_setup.sh`, default /work/refvenv), `run_reference.py`, one at a time. Each result is cached in
 OUT/results.jsonl (rerunning skips what is there), checkpoints are deleted after each run, and the table printed per
-bed and split: mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels). `--variant` names a
+bed and split (train, val, test, and heldout: the validation and test frames together, less noisy than either):
+mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels). `--variant` names a
 change of ours (`--set` values are merged into our config only, or into both configs with `--both`), so variants
 are compared on the same seeds; `--report` prints every cached result.
 """
@@ -25,7 +26,7 @@ from testbeds import make_testbeds  # noqa: E402
 from lightning_pose_nb.core import bundled_data_dir, default_config_path  # noqa: E402
 from lightning_pose_nb.data.csv import read_keypoint_csv  # noqa: E402
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test", "heldout")  # heldout: validation and test frames together
 
 
 def bed_dirs(out: Path) -> dict[str, Path]:
@@ -67,6 +68,21 @@ def run(impl: str, cfg: dict, run_dir: Path, ref_python: str) -> dict:
     return out
 
 
+def heldout_error(model_dir: Path) -> float:
+    "Mean pixel error over every labeled keypoint of the validation and test frames together (18 frames, not 9)."
+    import pandas as pd
+    df = pd.read_csv(model_dir / "predictions_pixel_error.csv", index_col=0)
+    return float(np.nanmean(df[df["set"].isin(["validation", "test"])].drop(columns="set").to_numpy(float)))
+
+
+def with_heldout(results: list[dict], out: Path):
+    "Results cached before the held-out row existed get it from their runs' per-keypoint errors, where those are kept."
+    for r in results:
+        model_dir = out / "runs" / f"{r['impl']}-{r['variant']}-{r['bed']}-s{r['seed']}" / "model"
+        if "heldout_pixel_error_mean" not in r and (model_dir / "predictions_pixel_error.csv").exists():
+            r["heldout_pixel_error_mean"] = heldout_error(model_dir)
+
+
 def split_of(model_dir: Path) -> list[str]:
     import pandas as pd
     df = pd.read_csv(model_dir / "predictions.csv", header=[0, 1, 2], index_col=0)
@@ -80,7 +96,8 @@ def table(results: list[dict], beds: list[str], impls: list[str]) -> str:
         for split in SPLITS:
             cells = []
             for impl in impls:
-                v = [r[f"{split}_pixel_error_mean"] for r in results if r["bed"] == bed and r["impl"] == impl]
+                v = [r[f"{split}_pixel_error_mean"] for r in results
+                     if r["bed"] == bed and r["impl"] == impl and f"{split}_pixel_error_mean" in r]
                 cells.append(f"{np.mean(v):.2f} / {np.max(v):.2f} / {np.std(v):.2f} (n={len(v)})" if v else "-")
             rows.append(f"| {bed} | {split} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -88,15 +105,17 @@ def table(results: list[dict], beds: list[str], impls: list[str]) -> str:
 
 def report(results: list[dict], seeds: list[int]) -> str:
     "Every cached implementation/variant per bed, over the given seeds: test mean / worst / std, val and train means."
-    rows = ["| bed | implementation, variant | seeds | test mean | test worst | test std | val mean | train mean |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| bed | implementation, variant | seeds | test mean | test worst | test std | held-out mean / worst | val mean | train mean |",
+            "|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["bed"], r["impl"], r["variant"]) for r in results if r["seed"] in seeds})
     for bed, impl, variant in keys:
         rs = sorted((r for r in results if (r["bed"], r["impl"], r["variant"]) == (bed, impl, variant) and r["seed"] in seeds),
                     key=lambda r: r["seed"])
         t = np.array([r["test_pixel_error_mean"] for r in rs])
+        h = [r["heldout_pixel_error_mean"] for r in rs if "heldout_pixel_error_mean" in r]
+        held = f"{np.mean(h):.2f} / {np.max(h):.2f}" + ("" if len(h) == len(rs) else f" (n={len(h)})") if h else "-"
         rows.append(f"| {bed} | {impl}, {variant} | {','.join(str(r['seed']) for r in rs)} | {t.mean():.2f} | {t.max():.2f} | "
-                    f"{t.std():.2f} | {np.mean([r['val_pixel_error_mean'] for r in rs]):.2f} | "
+                    f"{t.std():.2f} | {held} | {np.mean([r['val_pixel_error_mean'] for r in rs]):.2f} | "
                     f"{np.mean([r['train_pixel_error_mean'] for r in rs]):.2f} |")
     return "\n".join(rows)
 
@@ -116,10 +135,13 @@ def main():
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     if a.report:
         cache = out / "results.jsonl"
-        print(report([json.loads(l) for l in cache.read_text().splitlines()] if cache.exists() else [], a.seeds))
+        done = [json.loads(l) for l in cache.read_text().splitlines()] if cache.exists() else []
+        with_heldout(done, out)
+        print(report(done, a.seeds))
         return
     beds, cache = bed_dirs(out), out / "results.jsonl"
     done = [json.loads(l) for l in cache.read_text().splitlines()] if cache.exists() else []
+    with_heldout(done, out)
     for bed in a.beds:
         for seed in a.seeds:
             for impl in a.impl:
@@ -129,7 +151,8 @@ def main():
                 cfg = bed_config(bed, beds[bed], seed, a.set if impl == "ours" or a.both else [])
                 run_dir = out / "runs" / f"{impl}-{variant}-{bed}-s{seed}"
                 r = run(impl, cfg, run_dir, a.ref_python)
-                r.update(bed=bed, seed=seed, impl=impl, variant=variant, split=split_of(run_dir / "model"))
+                r.update(bed=bed, seed=seed, impl=impl, variant=variant, split=split_of(run_dir / "model"),
+                         heldout_pixel_error_mean=heldout_error(run_dir / "model"))
                 print(f"{impl:9s} {variant:10s} {bed:12s} seed {seed}: " + ", ".join(
                     f"{s} {r[f'{s}_pixel_error_mean']:.2f}" for s in SPLITS), flush=True)
                 with cache.open("a") as f: f.write(json.dumps(r) + "\n")
