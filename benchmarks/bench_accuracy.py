@@ -14,7 +14,7 @@ mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels)
 change of ours (`--set` values are merged into our config only, or into both configs with `--both`), so variants
 are compared on the same seeds; `--report` prints every cached result.
 """
-import argparse, json, os, shutil, subprocess, sys
+import argparse, json, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import yaml

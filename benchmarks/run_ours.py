@@ -7,8 +7,7 @@ optimizer, validation), and the video decode time alone.
 
     .venv/bin/python benchmarks/run_ours.py --config configs/mirror-mouse-default.yaml --output-dir /tmp/ours
 """
-import argparse, json, os, sys, time
-from pathlib import Path
+import argparse, json, os, time
 
 
 def augment_tweaks(spec: str | None):
@@ -150,7 +149,7 @@ def main():
     import torch
     torch.set_num_threads(a.threads)
     from lightning.pytorch.profilers import SimpleProfiler
-    from lightning_pose_nb.core import load_config, default_config_path
+    from lightning_pose_nb.core import load_config
     from lightning_pose_nb.data.video import VideoFrames, list_videos
     from lightning_pose_nb.train import train
     augment_tweaks(os.environ.get("LPNB_BENCH_AUGMENT"))
