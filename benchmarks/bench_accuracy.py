@@ -130,6 +130,8 @@ def main():
     p.add_argument("--out", default="/tmp/lpnb-accuracy")
     p.add_argument("--ref-python", default="/work/refvenv/bin/python")
     p.add_argument("--both", action="store_true", help="apply --set to the reference too (a config change, not a change of ours)")
+    p.add_argument("--ref-set", nargs="*", default=None, help="the reference's config changes, dotted.key=value (YAML values): "
+                   "the same change in its own terms (e.g. an imgaug dict); the reference's runs then carry --variant's name")
     p.add_argument("--report", action="store_true", help="only print every cached result (all variants), run nothing")
     a = p.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -145,10 +147,11 @@ def main():
     for bed in a.beds:
         for seed in a.seeds:
             for impl in a.impl:
-                variant = a.variant if impl == "ours" or a.both else "default"
+                variant = a.variant if impl == "ours" or a.both or a.ref_set is not None else "default"
                 if any(r["bed"] == bed and r["seed"] == seed and r["impl"] == impl and r["variant"] == variant for r in done):
                     continue
-                cfg = bed_config(bed, beds[bed], seed, a.set if impl == "ours" or a.both else [])
+                sets = a.set if impl == "ours" or a.both else (a.ref_set or [])
+                cfg = bed_config(bed, beds[bed], seed, sets)
                 run_dir = out / "runs" / f"{impl}-{variant}-{bed}-s{seed}"
                 r = run(impl, cfg, run_dir, a.ref_python)
                 r.update(bed=bed, seed=seed, impl=impl, variant=variant, split=split_of(run_dir / "model"),
@@ -158,7 +161,7 @@ def main():
                 with cache.open("a") as f: f.write(json.dumps(r) + "\n")
                 done.append(r)
     results = [r for r in done if r["bed"] in a.beds and r["seed"] in a.seeds
-               and r["variant"] == (a.variant if r["impl"] == "ours" or a.both else "default")]
+               and r["variant"] == (a.variant if r["impl"] == "ours" or a.both or a.ref_set is not None else "default")]
     for bed in a.beds:  # the same split everywhere, or the comparison means nothing
         splits = {json.dumps(r["split"]) for r in results if r["bed"] == bed}
         if len(splits) > 1: print(f"WARNING: {bed}: the runs do not share one split")

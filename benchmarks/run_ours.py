@@ -17,7 +17,11 @@ def augment_tweaks(spec: str | None):
     half of the time), `warp_mode` (the geometric warp's interpolation), `keypoint_erasing` ([p, side]: a black square
     of `side` x the image centred on one random labeled keypoint, with probability p), `source_scale` (s: geometric
     warps sample each frame resized to s x the model input, as the reference warps the full frame, instead of the
-    model-size image; images with no warp stay the model-size resize; single-frame models only)."""
+    model-size image; images with no warp stay the model-size resize; single-frame models only;
+    or "frame": warps sample the labeled frame itself, bicubically, as the reference augments the full frame before
+    its one resize: a warp with no draw then reproduces the cv2 cubic resize to 0.002 on a [0, 1] scale; frames of one
+    size only), `only` ("geometric": no photometric op, or "photometric": every warp the identity), `drop` (a list of
+    photometric ops left out: "erasing", "equalize", "clahe", "sharpness", "blur", "salt_pepper")."""
     if not spec: return
     import kornia.augmentation as KA
     import lightning_pose_nb.augment as A
@@ -64,10 +68,35 @@ def augment_tweaks(spec: str | None):
             mask = box[:, None] if images.ndim == 4 else box[:, None, None]
             return images.masked_fill(mask, 0.), kp, M
         A.BatchAugmenter.forward = with_keypoint_erasing
+    if tweaks.get("only") == "geometric":
+        init_only = A.BatchAugmenter.__init__
+        def geometric_only(self, *args, **kwargs):
+            init_only(self, *args, **kwargs)
+            self.photometric = None
+        A.BatchAugmenter.__init__ = geometric_only
+    elif tweaks.get("only") == "photometric":
+        import torch
+        A.BatchAugmenter.sample_matrices = lambda self, B, device=None, aspect=None: torch.eye(2, 3).expand(B, 2, 3).clone().to(device)
+    if tweaks.get("drop"):
+        drop = set(tweaks["drop"])
+        kinds = {"erasing": KA.RandomErasing, "equalize": KA.RandomEqualize, "clahe": KA.RandomClahe, "sharpness": KA.RandomSharpness}
+        init_drop = A.BatchAugmenter.__init__
+        def dropped(self, *args, **kwargs):
+            init_drop(self, *args, **kwargs)
+            if self.photometric is None: return
+            self.photometric = A.nn.Sequential(*[op for op in self.photometric
+                                                 if not any(isinstance(op, kinds[k]) for k in drop if k in kinds)])
+        A.BatchAugmenter.__init__ = dropped
+        if "blur" in drop: A.BLUR_LENGTH = 0.  # a zero-length segment: the identity kernel
+        if "salt_pepper" in drop:
+            import torch
+            A.coarse_coverage = lambda cells, size: torch.zeros(*cells.shape[:2], *size, device=cells.device)
     if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', the library's, or 'bicubic')
         warp = A.warp_affine
         A.warp_affine = lambda *args, **kwargs: warp(*args, **{**kwargs, "mode": tweaks["warp_mode"]})
-    if tweaks.get("source_scale"):
+    if tweaks.get("source_scale") == "frame":
+        frame_source()
+    elif tweaks.get("source_scale"):
         sharp_source(int(tweaks["source_scale"]))
     print("augmentation tweaks:", tweaks, flush=True)
 
@@ -114,13 +143,62 @@ def sharp_source(s: int):
     A.BatchAugmenter.forward = forward
 
 
+def frame_source():
+    "Benchmark hook: geometric warps sample the full labeled frame (see `augment_tweaks`)."
+    import torch
+    import lightning_pose_nb.augment as A
+    import lightning_pose_nb.data.datasets as D
+    import lightning_pose_nb.models.base as MB
+    getitem, cache = D.LabeledDataset.__getitem__, {}
+    def with_frame(self, i):
+        item = getitem(self, i)
+        if self.do_context: return item
+        p = self.image_paths[i]
+        if p not in cache: cache[p] = torch.from_numpy(D.read_image(p)).permute(2, 0, 1).contiguous()
+        item["images_source"] = cache[p]
+        return item
+    D.LabeledDataset.__getitem__ = with_frame
+    hook = MB.BaseSupervisedTracker.on_after_batch_transfer
+    def with_source_hook(self, batch, dataloader_idx=0):
+        src = batch.pop("images_source", None) if isinstance(batch, dict) else None
+        self.augmenter._source = A.to_float_images(src) if src is not None and self._training() else None
+        try: return hook(self, batch, dataloader_idx)
+        finally: self.augmenter._source = None
+    MB.BaseSupervisedTracker.on_after_batch_transfer = with_source_hook
+    warp = A.warp_affine
+    fwd = A.BatchAugmenter.forward
+    def forward(self, images, keypoints, aspect=None):
+        src = getattr(self, "_source", None)
+        if src is None or images.ndim != 4: return fwd(self, images, keypoints, aspect)
+        (H, W), (h0, w0) = images.shape[-2:], src.shape[-2:]
+        rx, ry = w0 / W, h0 / H  # frame pixel u <-> model pixel (u + 0.5) / r - 0.5, as cv2's resize
+        to_model = torch.tensor([[1 / rx, 0., 0.5 / rx - 0.5], [0., 1 / ry, 0.5 / ry - 0.5]])
+        def warp_from_frame(img, M, dsize, **kw):
+            return warp(src.to(img), A.compose_affine(M, to_model.to(M).expand_as(M)), dsize=dsize, **kw)
+        A.warp_affine = warp_from_frame
+        try: return fwd(self, images, keypoints, aspect)
+        finally: A.warp_affine = warp
+    A.BatchAugmenter.forward = forward
+
+
 def extra_callbacks(spec: str | None) -> list:
     """Benchmark-only training variants, from JSON in LPNB_BENCH_CALLBACKS (for `bench_accuracy.py --variant`):
     `warmup_steps` (every learning rate ramps linearly from 1/N to full over the first N optimizer steps, on top of the
-    schedule and the backbone's thaw)."""
+    schedule and the backbone's thaw), `backbone_grads` (true: the backbone keeps its gradients while its learning rate
+    is 0, as the reference's, so Adam's moments for it fill before the thaw; the library turns them off)."""
     if not spec: return []
     import lightning.pytorch as pl
     tweaks, cbs = json.loads(spec), []
+    if tweaks.get("backbone_grads"):
+        import lightning_pose_nb.callbacks as C
+        def keep_grads(self, trainer, pl_module, batch, batch_idx):
+            if self.warmed_up: return
+            opt = trainer.optimizers[0]
+            progress = trainer.current_epoch if self.unfreeze_epoch is not None else trainer.global_step
+            opt.param_groups[0]["lr"] = lr = self.backbone_lr(progress, opt.param_groups[1]["lr"])
+            pl_module.backbone.requires_grad_(True)
+            if lr >= opt.param_groups[1]["lr"]: self.warmed_up = True
+        C.UnfreezeBackbone.on_train_batch_start = keep_grads
     if tweaks.get("warmup_steps"):
         n = int(tweaks["warmup_steps"])
         class LinearWarmup(pl.Callback):

@@ -11,12 +11,14 @@ import torch.nn.functional as F
 import kornia.augmentation as KA
 from kornia.geometry.transform import warp_affine
 from fastcore.basics import patch, patch_to
-from .core import full_precision
+from collections.abc import Mapping
+from .core import full_precision, ConfigError, IMGAUG_PIPELINES
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BLUR_LENGTH', 'SALT_PEPPER_CELLS', 'to_float_images', 'normalize_images',
-           'denormalize_images', 'affine_matrices', 'apply_affine', 'compose_affine', 'invert_affine', 'BatchAugmenter',
-           'frame_aspect', 'line_kernels', 'motion_blur', 'coarse_coverage']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'GEOMETRIC_TRANSFORMS', 'BLUR_LENGTH', 'SALT_PEPPER_CELLS', 'to_float_images',
+           'normalize_images', 'denormalize_images', 'affine_matrices', 'apply_affine', 'compose_affine',
+           'invert_affine', 'imgaug_draws', 'BatchAugmenter', 'frame_aspect', 'line_kernels', 'motion_blur',
+           'coarse_coverage']
 
 # %% ../nbs/06_augment.ipynb #5901ba12
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -84,27 +86,87 @@ def invert_affine(
     Ai = torch.linalg.inv(M[..., :2])
     return torch.cat([Ai, -(Ai @ M[..., 2:])], -1)
 
+# %% ../nbs/06_augment.ipynb #77fa0654
+GEOMETRIC_TRANSFORMS = ('Rot90', 'Affine', 'CropAndPad')  # the dict form's augmenters, in the order they are composed
+_DLC_GEOMETRY = dict(rotate=(0.4, -25., 25.), crop=(0.4, -0.15, 0.15))
+
+def _range(field, v, low=-math.inf):
+    if (isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            and low < v[0] <= v[1]): return float(v[0]), float(v[1])
+    raise ConfigError(field, v, hint=f'give a range [low, high] (numbers, low <= high{f", low > {low}" if low > -math.inf else ""})')
+
+def _quarter_turns(field, k):
+    "imgaug's `Rot90(k=...)` after the reference's list handling: an int, a list to choose from, or a range [a, b]."
+    is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    ints = lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(map(is_int, v))
+    if is_int(k): return (k,)
+    if isinstance(k, (list, tuple)) and len(k) == 1:   # the reference passes a one-element list's item through
+        if is_int(k[0]): return (k[0],)
+        if ints(k[0]): return tuple(k[0])              # a list: imgaug chooses one of its values
+    elif ints(k) and len(k) == 2 and k[0] <= k[1]: return tuple(range(k[0], k[1] + 1))  # two values: a range
+    elif ints(k) and len(k) > 2: return tuple(k)
+    raise ConfigError(field, k, hint='quarter turns: an int, a list of ints to choose from, or a range [a, b]')
+
+def imgaug_draws(
+    pipeline:str|Mapping, # a preset name (`IMGAUG_PIPELINES`) or the reference's dict form (geometric augmenters only)
+) -> dict:
+    "What a pipeline draws: `turns` (p, quarter turns), `rotate` (p, low, high degrees), `crop` (p, low, high fraction of each side), each None when off, and `photometric` (bool)."
+    if isinstance(pipeline, str):
+        if pipeline not in IMGAUG_PIPELINES:
+            raise ValueError(f"unknown augmentation pipeline {pipeline!r}; use {', '.join(IMGAUG_PIPELINES)} or a dict of "
+                             f"{', '.join(GEOMETRIC_TRANSFORMS)}")
+        if not pipeline.startswith('dlc'): return dict(turns=None, rotate=None, crop=None, photometric=False)
+        turns = {'dlc-lr': (1., (0, 2)), 'dlc-top-down': (1., (0, 1, 2, 3))}.get(pipeline)
+        return dict(turns=turns, **_DLC_GEOMETRY, photometric=True)
+    if not isinstance(pipeline, Mapping):
+        raise ConfigError('training.imgaug', pipeline, IMGAUG_PIPELINES, hint=f"or a dict of {', '.join(GEOMETRIC_TRANSFORMS)}")
+    out, order = dict(turns=None, rotate=None, crop=None, photometric=False), []
+    for name, spec in pipeline.items():
+        f = f'training.imgaug.{name}'
+        if name not in GEOMETRIC_TRANSFORMS:
+            raise ConfigError(f, spec, hint=f"the dict form takes {', '.join(GEOMETRIC_TRANSFORMS)}; for the reference's "
+                              "photometric augmenters use the preset: training.imgaug: dlc")
+        spec = dict(spec or {})
+        unknown = set(spec) - {'p', 'args', 'kwargs'}
+        if unknown: raise ConfigError(f'{f}.{sorted(unknown)[0]}', spec[sorted(unknown)[0]], hint='give p and kwargs')
+        if spec.get('args'): raise ConfigError(f'{f}.args', spec['args'], hint='give the arguments as kwargs')
+        p = spec.get('p', 0.5)
+        if not isinstance(p, (int, float)) or not 0 <= p <= 1: raise ConfigError(f'{f}.p', p, hint='a probability in [0, 1]')
+        kw = dict(spec.get('kwargs') or {})
+        allowed = {'Rot90': {'k', 'keep_size'}, 'Affine': {'rotate'}, 'CropAndPad': {'percent', 'keep_size'}}[name]
+        for k in kw:
+            if k not in allowed: raise ConfigError(f'{f}.kwargs.{k}', kw[k], hint=f"supported: {', '.join(sorted(allowed))}")
+        if name == 'Rot90' and kw.get('keep_size', True) is not True:
+            raise ConfigError(f'{f}.kwargs.keep_size', kw['keep_size'], [True])
+        order.append(name)
+        if p == 0: continue                                        # as the reference: never drawn
+        if name == 'Rot90': out['turns'] = (float(p), _quarter_turns(f'{f}.kwargs.k', kw.get('k', 1)))
+        elif name == 'Affine': out['rotate'] = (float(p), *_range(f'{f}.kwargs.rotate', kw.get('rotate')))
+        else: out['crop'] = (float(p), *_range(f'{f}.kwargs.percent', kw.get('percent'), low=-0.5))
+    if order != sorted(order, key=GEOMETRIC_TRANSFORMS.index):
+        raise ConfigError('training.imgaug', list(pipeline), hint=f"list them in the order {', '.join(GEOMETRIC_TRANSFORMS)} (the order they are composed)")
+    return out
+
 # %% ../nbs/06_augment.ipynb #d569a5c4
 class BatchAugmenter(nn.Module):
     "Augments float (B,3,H,W) images in [0,1] and keypoints (B,K,2) together; returns the affines used."
     def __init__(self,
-        pipeline:str='dlc', # 'default' / 'none' (nothing), 'dlc', 'dlc-lr' or 'dlc-top-down' (see the table)
+        pipeline:str|Mapping='dlc', # 'default' / 'none' (nothing), 'dlc', 'dlc-lr', 'dlc-top-down', or a dict (see the table)
         image_size:tuple[int,int]=(256, 256), # (H, W) of the batches; sets the rotation centre
         hflip:bool=False, # also flip horizontally with p=0.5, swapping `*_left` / `*_right` keypoints
         keypoint_names:list[str]|None=None, # K keypoint names; needed when `hflip`
     ):
         super().__init__()
-        if pipeline not in ('default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down'):
-            raise ValueError(f"unknown augmentation pipeline {pipeline!r}; use default, dlc, dlc-lr or dlc-top-down")
+        self.draws = imgaug_draws(pipeline)
         self.pipeline, self.image_size, self.hflip = pipeline, tuple(image_size), hflip
         self.flip_perm = self._flip_permutation(keypoint_names) if hflip else None
-        self.geometric = pipeline.startswith('dlc')
+        self.geometric = any(self.draws[k] is not None for k in ('turns', 'rotate', 'crop'))
         self.photometric = nn.Sequential(  # kornia's ops whose parameters are fractions already; blur and salt and pepper: `relative_ops`
             KA.RandomErasing(scale=(0.01, 0.06), ratio=(0.5, 2.), p=0.5),       # dropout: one occluding rectangle
             KA.RandomEqualize(p=0.1),
             KA.RandomClahe(p=0.1),
-            KA.RandomSharpness(0.5, p=0.1),                                     # stands in for emboss
-        ) if self.geometric else None
+            KA.RandomSharpness(0.5, p=0.1),                                     # stands in for emboss; factors U(0, 0.5) blur
+        ) if self.draws['photometric'] else None
         for m in self.modules():  # kornia's constant buffers: augmentation has no state worth a checkpoint
             m._non_persistent_buffers_set.update(m._buffers)
 
@@ -145,10 +207,14 @@ def sample_matrices(self:BatchAugmenter,
     "Random (B,2,3) affines for this pipeline (identity where nothing is drawn)."
     H, W = self.image_size
     angle, turn = torch.zeros(B), torch.zeros(B)
-    if self.geometric:
-        angle = torch.where(torch.rand(B) < 0.4, torch.empty(B).uniform_(-25, 25), angle)
-        if self.pipeline == 'dlc-lr': turn = 180. * (torch.rand(B) < 0.5)
-        if self.pipeline == 'dlc-top-down': turn = 90. * torch.randint(0, 4, (B,))
+    rotate, turns, crop = self.draws['rotate'], self.draws['turns'], self.draws['crop']
+    if rotate is not None:
+        p, low, high = rotate
+        angle = torch.where(torch.rand(B) < p, torch.empty(B).uniform_(low, high), angle)
+    if turns is not None:
+        p, ks = turns
+        turn = 90. * torch.tensor(ks, dtype=torch.float)[torch.randint(0, len(ks), (B,))]
+        if p < 1: turn = torch.where(torch.rand(B) < p, turn, 0.)
     centre = ((W - 1) / 2, (H - 1) / 2)
     M = affine_matrices(angle, torch.ones(B, 2), torch.zeros(B, 2), centre)
     if aspect is not None:  # the rotation is rigid in the frame: stretch x to frame proportions, rotate, stretch back
@@ -157,12 +223,13 @@ def sample_matrices(self:BatchAugmenter,
         to_frame = affine_matrices(zeros[:, 0], torch.stack([a, ones[:, 0]], -1), zeros, centre)
         M = compose_affine(invert_affine(to_frame), compose_affine(M, to_frame))
     M = compose_affine(M, affine_matrices(turn, torch.ones(B, 2), torch.zeros(B, 2), centre))  # turns first, of the image
-    if self.geometric:  # crop-and-pad: each side moves by U(-15%, 15%), then the frame is resized back
-        pad = torch.empty(B, 4).uniform_(-0.15, 0.15)  # left, right, top, bottom (negative = crop)
+    if crop is not None:  # crop-and-pad: each side moves by U(low, high) of the image (dlc: 15%), then it is resized back
+        p, low, high = crop
+        pad = torch.empty(B, 4).uniform_(low, high)  # left, right, top, bottom (negative = crop)
         sx, sy = 1 / (1 + pad[:, 0] + pad[:, 1]), 1 / (1 + pad[:, 2] + pad[:, 3])
         C = torch.zeros(B, 2, 3)
         C[:, 0, 0], C[:, 1, 1], C[:, 0, 2], C[:, 1, 2] = sx, sy, pad[:, 0] * W * sx, pad[:, 2] * H * sy
-        C = torch.where((torch.rand(B) < 0.4)[:, None, None], C, torch.eye(2, 3).expand(B, 2, 3))
+        C = torch.where((torch.rand(B) < p)[:, None, None], C, torch.eye(2, 3).expand(B, 2, 3))
         M = compose_affine(C, M)
     if self.hflip:
         flip = torch.rand(B) < 0.5

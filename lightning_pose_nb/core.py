@@ -24,10 +24,11 @@ class UserError(Exception):
     "Something the user gave (a config, a file, a folder) cannot be used: the command line prints the message alone."
 
 class ConfigError(UserError, ValueError):
-    "A config field holds a value we cannot use; the message names the field and the valid choices."
+    "A config field (or a command-line option, `--name`) holds a value we cannot use; the message names it and the valid choices."
     def __init__(self, field:str, value:Any, valid=None, hint:str=''):
         self.field, self.value, self.valid = field, value, valid
-        msg = f"config field `{field}` = {value!r} is not valid"
+        what = 'option' if field.startswith('--') else 'config field'
+        msg = f"{what} `{field}` = {value!r} is not valid"
         if valid is not None: msg += f"; valid choices: {', '.join(map(str, valid)) or '(none available)'}"
         if hint: msg += f". {hint}"
         super().__init__(msg)
@@ -115,7 +116,7 @@ IGNORED_FIELDS += ('data.image_orig_dims', 'training.profiler', 'model.do_contex
 PRECISIONS = ('32', '16-mixed', 'bf16-mixed')
 OPTIONAL_FIELDS = ('data.data_dir', 'training.unfreezing_step', 'training.max_steps', 'training.min_steps', 'model.head',
                    'model.backbone_checkpoint')
-FREE_FORM_FIELDS = ('training.optimizer_params', 'training.lr_scheduler_params', 'losses')
+FREE_FORM_FIELDS = ('training.optimizer_params', 'training.lr_scheduler_params', 'losses', 'training.imgaug')  # imgaug: a preset or a dict
 IMGAUG_PIPELINES = ('default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down')
 HEATMAP_LOSS_TYPES = ('mse', 'kl', 'js')
 OPTIMIZERS = ('Adam', 'AdamW')
@@ -150,7 +151,10 @@ def _check_config(cfg:DictConfig):
         if not isinstance(v, int) or v <= 0 or v % 32:
             raise ConfigError(f'data.image_resize_dims.{side}', v, hint='use a positive multiple of 32 (e.g. 128, 256)')
     if d.downsample_factor not in (1, 2, 3): raise ConfigError('data.downsample_factor', d.downsample_factor, [1, 2, 3])
-    if t.imgaug not in IMGAUG_PIPELINES: raise ConfigError('training.imgaug', t.imgaug, IMGAUG_PIPELINES)
+    if isinstance(t.imgaug, DictConfig):  # the reference's dict of imgaug augmenters: checked where it is read
+        from lightning_pose_nb.augment import imgaug_draws
+        imgaug_draws(OmegaConf.to_container(t.imgaug))
+    elif t.imgaug not in IMGAUG_PIPELINES: raise ConfigError('training.imgaug', t.imgaug, IMGAUG_PIPELINES)
     if m.heatmap_loss_type not in HEATMAP_LOSS_TYPES:
         raise ConfigError('model.heatmap_loss_type', m.heatmap_loss_type, HEATMAP_LOSS_TYPES)
     if t.optimizer not in OPTIMIZERS: raise ConfigError('training.optimizer', t.optimizer, OPTIMIZERS)

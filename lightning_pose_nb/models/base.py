@@ -170,7 +170,7 @@ class BaseSupervisedTracker(BaseFeatureExtractor):
 
     def __init__(self,
                  loss_factory:LossFactory|None=None, # the supervised losses (see `losses_from_config`)
-                 imgaug:str='default', # augmentation pipeline: 'default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down'
+                 imgaug:str|dict='default', # augmentation: 'default', 'none', 'dlc', 'dlc-lr', 'dlc-top-down', or a dict (`augment.imgaug_draws`)
                  imgaug_hflip:bool=False, # also flip horizontally (swapping left/right keypoint names)
                  keypoint_names:list[str]|None=None, # keypoint names (kept in checkpoints; used by flips and outputs)
                  **kwargs):
@@ -306,7 +306,7 @@ def config_kwargs(cls:BaseSupervisedTracker, cfg, data=None) -> dict:
                 optimizer=t.optimizer, optimizer_params=plain(t.optimizer_params) or None,
                 lr_scheduler=t.lr_scheduler, lr_scheduler_params=plain(sched_params) or None,
                 image_size=(d.image_resize_dims.height, d.image_resize_dims.width),
-                imgaug=t.imgaug, imgaug_hflip=t.imgaug_hflip)
+                imgaug=plain(t.imgaug), imgaug_hflip=t.imgaug_hflip)
 
 # %% ../../nbs/13_models.base.ipynb #59f30b26
 @patch(cls_method=True)
