@@ -5,12 +5,13 @@
         [--impl ours reference] [--variant NAME --set training.key=value ...] [--out /tmp/lpnb-accuracy]
 
 For each bed and model seed it writes a config, the bundled default job on that bed's data (heatmap, resnet18 from
-random weights, 128x128, `imgaug: dlc`, batch 8, Adam 1e-3, 30 epochs, data seed 0: the same split for every seed and
+random weights, 128x128, rotation and crop-and-pad, batch 8, Adam 2e-3, 30 epochs, data seed 0: the same split for every seed and
 both packages), with only `training.rng_seed_model_pt` changed; then runs `run_ours.py` and, with the reference's
 virtualenv (`reference_setup.sh`, default /work/refvenv), `run_reference.py`, one at a time. Each result is cached in
 OUT/results.jsonl (rerunning skips what is there), checkpoints are deleted after each run, and the table printed per
 bed and split (train, val, test, and heldout: the validation and test frames together, less noisy than either):
-mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels). `--variant` names a
+mean over seeds, worst seed, standard deviation (mean pixel error, frame pixels), and how many runs left a keypoint
+unlearned on their own training frames (`train.keypoints_not_fit`: over 5x the median keypoint's error). `--variant` names a
 change of ours (`--set` values are merged into our config only, or into both configs with `--both`), so variants
 are compared on the same seeds; `--report` prints every cached result.
 """
@@ -25,6 +26,7 @@ from testbeds import make_testbeds  # noqa: E402
 
 from lightning_pose_nb.core import bundled_data_dir, default_config_path  # noqa: E402
 from lightning_pose_nb.data.csv import read_keypoint_csv  # noqa: E402
+from lightning_pose_nb.train import keypoints_not_fit  # noqa: E402
 
 SPLITS = ("train", "val", "test", "heldout")  # heldout: validation and test frames together
 
@@ -81,6 +83,8 @@ def with_heldout(results: list[dict], out: Path):
         model_dir = out / "runs" / f"{r['impl']}-{r['variant']}-{r['bed']}-s{r['seed']}" / "model"
         if "heldout_pixel_error_mean" not in r and (model_dir / "predictions_pixel_error.csv").exists():
             r["heldout_pixel_error_mean"] = heldout_error(model_dir)
+        if "not_fit" not in r and (model_dir / "predictions_pixel_error.csv").exists():
+            r["not_fit"] = keypoints_not_fit(model_dir)
 
 
 def split_of(model_dir: Path) -> list[str]:
@@ -100,6 +104,11 @@ def table(results: list[dict], beds: list[str], impls: list[str]) -> str:
                      if r["bed"] == bed and r["impl"] == impl and f"{split}_pixel_error_mean" in r]
                 cells.append(f"{np.mean(v):.2f} / {np.max(v):.2f} / {np.std(v):.2f} (n={len(v)})" if v else "-")
             rows.append(f"| {bed} | {split} | " + " | ".join(cells) + " |")
+        cells = []  # runs that left a keypoint unlearned on their own training frames (`train.keypoints_not_fit`)
+        for impl in impls:
+            nf = [r["not_fit"] for r in results if r["bed"] == bed and r["impl"] == impl and "not_fit" in r]
+            cells.append(f"{sum(map(bool, nf))} of {len(nf)} runs, {sum(map(len, nf))} keypoints" if nf else "-")
+        rows.append(f"| {bed} | keypoints not fit | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -155,7 +164,7 @@ def main():
                 run_dir = out / "runs" / f"{impl}-{variant}-{bed}-s{seed}"
                 r = run(impl, cfg, run_dir, a.ref_python)
                 r.update(bed=bed, seed=seed, impl=impl, variant=variant, split=split_of(run_dir / "model"),
-                         heldout_pixel_error_mean=heldout_error(run_dir / "model"))
+                         heldout_pixel_error_mean=heldout_error(run_dir / "model"), not_fit=keypoints_not_fit(run_dir / "model"))
                 print(f"{impl:9s} {variant:10s} {bed:12s} seed {seed}: " + ", ".join(
                     f"{s} {r[f'{s}_pixel_error_mean']:.2f}" for s in SPLITS), flush=True)
                 with cache.open("a") as f: f.write(json.dumps(r) + "\n")

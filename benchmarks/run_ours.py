@@ -91,7 +91,7 @@ def augment_tweaks(spec: str | None):
         if "salt_pepper" in drop:
             import torch
             A.coarse_coverage = lambda cells, size: torch.zeros(*cells.shape[:2], *size, device=cells.device)
-    if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', the library's, or 'bicubic')
+    if "warp_mode" in tweaks:  # the geometric warp's interpolation ('bilinear', or 'bicubic': the library's)
         warp = A.warp_affine
         A.warp_affine = lambda *args, **kwargs: warp(*args, **{**kwargs, "mode": tweaks["warp_mode"]})
     if tweaks.get("source_scale") == "frame":
@@ -101,9 +101,11 @@ def augment_tweaks(spec: str | None):
     print("augmentation tweaks:", tweaks, flush=True)
 
 
-def sharp_source(s: int):
-    "Benchmark hook: geometric warps read the frame at s x the model input (see `augment_tweaks`)."
-    import cv2, torch
+def _warp_source(make_source, to_model, keep_unwarped: bool):
+    """Benchmark hook: geometric warps of single-frame batches sample another image of each frame than the model-size one.
+    `make_source(dataset, path)` gives a (3,h,w) uint8 tensor, cached per path; `to_model(images, source)` the (2,3)
+    affine from source pixels to model pixels; `keep_unwarped`: images with no warp drawn stay the model-size image."""
+    import torch
     import lightning_pose_nb.augment as A
     import lightning_pose_nb.data.datasets as D
     import lightning_pose_nb.models.base as MB
@@ -112,10 +114,7 @@ def sharp_source(s: int):
         item = getitem(self, i)
         if self.do_context: return item
         p = self.image_paths[i]
-        if p not in cache:
-            H, W = self.image_size
-            frame = D.read_image(p)
-            cache[p] = torch.from_numpy(cv2.resize(frame, (s * W, s * H), interpolation=cv2.INTER_AREA)).permute(2, 0, 1).contiguous()
+        if p not in cache: cache[p] = make_source(self, p)
         item["images_source"] = cache[p]
         return item
     D.LabeledDataset.__getitem__ = with_source
@@ -126,15 +125,14 @@ def sharp_source(s: int):
         try: return hook(self, batch, dataloader_idx)
         finally: self.augmenter._source = None
     MB.BaseSupervisedTracker.on_after_batch_transfer = with_source_hook
-    warp = A.warp_affine
-    c = (s - 1) / 2  # model pixel x <-> source pixel s x + c (pixel centres aligned)
-    to_model = torch.tensor([[1 / s, 0., -c / s], [0., 1 / s, -c / s]])
-    fwd = A.BatchAugmenter.forward
+    warp, fwd = A.warp_affine, A.BatchAugmenter.forward
     def forward(self, images, keypoints, aspect=None):
         src = getattr(self, "_source", None)
         if src is None or images.ndim != 4: return fwd(self, images, keypoints, aspect)
+        T = to_model(images, src)
         def warp_from_source(img, M, dsize, **kw):
-            out = warp(src, A.compose_affine(M, to_model.to(M).expand_as(M)), dsize=dsize, **kw)
+            out = warp(src.to(img), A.compose_affine(M, T.to(M).expand_as(M)), dsize=dsize, **kw)
+            if not keep_unwarped: return out
             same = (M - torch.eye(2, 3).to(M)).abs().amax((-2, -1)) < 1e-6  # no warp drawn: the model-size image itself
             return torch.where(same[:, None, None, None], img, out)
         A.warp_affine = warp_from_source
@@ -143,42 +141,28 @@ def sharp_source(s: int):
     A.BatchAugmenter.forward = forward
 
 
+def sharp_source(s: int):
+    "Benchmark hook: geometric warps read the frame at s x the model input (see `augment_tweaks`)."
+    import cv2, torch
+    import lightning_pose_nb.data.datasets as D
+    def make_source(ds, p):
+        H, W = ds.image_size
+        frame = cv2.resize(D.read_image(p), (s * W, s * H), interpolation=cv2.INTER_AREA)
+        return torch.from_numpy(frame).permute(2, 0, 1).contiguous()
+    c = (s - 1) / 2  # model pixel x <-> source pixel s x + c (pixel centres aligned)
+    to_model = torch.tensor([[1 / s, 0., -c / s], [0., 1 / s, -c / s]])
+    _warp_source(make_source, lambda images, src: to_model, keep_unwarped=True)
+
+
 def frame_source():
     "Benchmark hook: geometric warps sample the full labeled frame (see `augment_tweaks`)."
     import torch
-    import lightning_pose_nb.augment as A
     import lightning_pose_nb.data.datasets as D
-    import lightning_pose_nb.models.base as MB
-    getitem, cache = D.LabeledDataset.__getitem__, {}
-    def with_frame(self, i):
-        item = getitem(self, i)
-        if self.do_context: return item
-        p = self.image_paths[i]
-        if p not in cache: cache[p] = torch.from_numpy(D.read_image(p)).permute(2, 0, 1).contiguous()
-        item["images_source"] = cache[p]
-        return item
-    D.LabeledDataset.__getitem__ = with_frame
-    hook = MB.BaseSupervisedTracker.on_after_batch_transfer
-    def with_source_hook(self, batch, dataloader_idx=0):
-        src = batch.pop("images_source", None) if isinstance(batch, dict) else None
-        self.augmenter._source = A.to_float_images(src) if src is not None and self._training() else None
-        try: return hook(self, batch, dataloader_idx)
-        finally: self.augmenter._source = None
-    MB.BaseSupervisedTracker.on_after_batch_transfer = with_source_hook
-    warp = A.warp_affine
-    fwd = A.BatchAugmenter.forward
-    def forward(self, images, keypoints, aspect=None):
-        src = getattr(self, "_source", None)
-        if src is None or images.ndim != 4: return fwd(self, images, keypoints, aspect)
+    def to_model(images, src):
         (H, W), (h0, w0) = images.shape[-2:], src.shape[-2:]
         rx, ry = w0 / W, h0 / H  # frame pixel u <-> model pixel (u + 0.5) / r - 0.5, as cv2's resize
-        to_model = torch.tensor([[1 / rx, 0., 0.5 / rx - 0.5], [0., 1 / ry, 0.5 / ry - 0.5]])
-        def warp_from_frame(img, M, dsize, **kw):
-            return warp(src.to(img), A.compose_affine(M, to_model.to(M).expand_as(M)), dsize=dsize, **kw)
-        A.warp_affine = warp_from_frame
-        try: return fwd(self, images, keypoints, aspect)
-        finally: A.warp_affine = warp
-    A.BatchAugmenter.forward = forward
+        return torch.tensor([[1 / rx, 0., 0.5 / rx - 0.5], [0., 1 / ry, 0.5 / ry - 0.5]])
+    _warp_source(lambda ds, p: torch.from_numpy(D.read_image(p)).permute(2, 0, 1).contiguous(), to_model, keep_unwarped=False)
 
 
 def extra_callbacks(spec: str | None) -> list:

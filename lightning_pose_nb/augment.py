@@ -126,12 +126,16 @@ def imgaug_draws(
         if name not in GEOMETRIC_TRANSFORMS:
             raise ConfigError(f, spec, hint=f"the dict form takes {', '.join(GEOMETRIC_TRANSFORMS)}; for the reference's "
                               "photometric augmenters use the preset: training.imgaug: dlc")
+        if spec is not None and not isinstance(spec, Mapping):
+            raise ConfigError(f, spec, hint='give a mapping with p and kwargs, e.g. {p: 0.4, kwargs: {rotate: [-25, 25]}}')
         spec = dict(spec or {})
         unknown = set(spec) - {'p', 'args', 'kwargs'}
         if unknown: raise ConfigError(f'{f}.{sorted(unknown)[0]}', spec[sorted(unknown)[0]], hint='give p and kwargs')
         if spec.get('args'): raise ConfigError(f'{f}.args', spec['args'], hint='give the arguments as kwargs')
         p = spec.get('p', 0.5)
         if not isinstance(p, (int, float)) or not 0 <= p <= 1: raise ConfigError(f'{f}.p', p, hint='a probability in [0, 1]')
+        if spec.get('kwargs') is not None and not isinstance(spec['kwargs'], Mapping):
+            raise ConfigError(f'{f}.kwargs', spec['kwargs'], hint='give the arguments as a mapping, name: value')
         kw = dict(spec.get('kwargs') or {})
         allowed = {'Rot90': {'k', 'keep_size'}, 'Affine': {'rotate'}, 'CropAndPad': {'percent', 'keep_size'}}[name]
         for k in kw:

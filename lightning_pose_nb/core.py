@@ -30,7 +30,7 @@ class ConfigError(UserError, ValueError):
         what = 'option' if field.startswith('--') else 'config field'
         msg = f"{what} `{field}` = {value!r} is not valid"
         if valid is not None: msg += f"; valid choices: {', '.join(map(str, valid)) or '(none available)'}"
-        if hint: msg += f". {hint}"
+        if hint: msg += f"; {hint}"
         super().__init__(msg)
 
 class DataError(UserError, ValueError):

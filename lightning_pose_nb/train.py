@@ -5,6 +5,8 @@
 # %% ../nbs/23_train.ipynb #e67b73ab
 from __future__ import annotations
 import json, os, shutil, time, warnings
+import numpy as np
+import pandas as pd
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -16,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 # %% auto #0
 __all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'build_trainer', 'build_data_module', 'OverwriteError',
            'model_files', 'check_model_dir', 'clear_model_dir', 'check_prediction_videos', 'new_labels_csvs',
-           'check_new_labels', 'train', 'predict_after_training']
+           'check_new_labels', 'keypoints_not_fit', 'not_fit_advice', 'train', 'predict_after_training']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
@@ -30,7 +32,7 @@ from .data.multiview import MultiviewLabeledDataset
 from .predict import (labeled_dataset_for, predict_labeled, predict_video, prediction_trainer, training_data, video_sessions,
                                        session_cameras,
                                        write_labeled_videos,
-                                       video_pred_csvs)
+                                       video_pred_csvs, output_csvs, metric_csv)
 
 # %% ../nbs/23_train.ipynb #a295b722
 @dataclass
@@ -197,6 +199,35 @@ def check_new_labels(cfg:DictConfig):
     MultiviewLabeledDataset(d.data_dir, new, config_views(cfg)[1], (d.image_resize_dims.height, d.image_resize_dims.width),
                             d.downsample_factor, names, cache_images=False)
 
+# %% ../nbs/23_train.ipynb #bcf6ff44
+def keypoints_not_fit(
+    model_dir:str|Path, # a trained model's folder (its `predictions*_pixel_error.csv`)
+    view_names:list[str]|None=None, # the views (`config_views`); None: one view
+    ratio:float=5., # flagged: a training-frame error above `ratio` x the median keypoint's
+    min_frames:int=3, # keypoints labeled on fewer training frames are not judged
+) -> dict:
+    "{'keypoint' (or 'view/keypoint'): mean training-frame error} for keypoints the model did not fit; {} when none."
+    errors, views = {}, list(view_names or [None])
+    for view, path in zip(views, output_csvs(model_dir, 'predictions', views)):
+        csv = metric_csv(path, 'pixel_error')
+        if not csv.exists(): return {}
+        df = pd.read_csv(csv, index_col=0)
+        train = df[df['set'] == 'train'].drop(columns='set')
+        for name in train.columns:
+            e = train[name].dropna()
+            if len(e) >= min_frames: errors[f'{view}/{name}' if len(views) > 1 else name] = float(e.mean())
+    if len(errors) < 3: return {}
+    median = float(np.median(list(errors.values())))
+    return {k: round(v, 2) for k, v in errors.items() if v > ratio * median}
+
+def not_fit_advice(unfit:dict) -> str:
+    "The warning for `keypoints_not_fit`'s result."
+    listed = ', '.join(f'{k} {v:.1f} px' for k, v in unfit.items())
+    return (f"{len(unfit)} keypoint(s) fit their own training frames far worse than the others ({listed}): this model "
+            "did not learn them. From random weights at a short schedule this varies from seed to seed; train longer "
+            "(training.max_epochs), start from pretrained weights (model.backbone_pretrained), or train again with "
+            "another training.rng_seed_model_pt")
+
 # %% ../nbs/23_train.ipynb #66328f16
 def train(
     cfg:str|Path|dict|DictConfig|None=None, # a Lightning Pose config (file, dict); None: the bundled default job
@@ -242,7 +273,9 @@ def train(
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
                    new_labels=[str(p) for p in new_labels_csvs(cfg) or []], **({'errors_3d': errors_3d} if errors_3d else {}),
                    epochs=trainer.current_epoch, global_step=trainer.global_step, **convergence.report())
+    summary['keypoints_not_fit'] = unfit = keypoints_not_fit(model_dir, config_views(cfg)[1])
     if convergence.still_improving: warnings.warn(convergence.advice(), stacklevel=2)
+    if unfit: warnings.warn(not_fit_advice(unfit), stacklevel=2)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
     return TrainResult(model_dir, best, errors, timings, videos, errors_3d)
 
