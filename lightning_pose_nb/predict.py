@@ -225,8 +225,9 @@ def predict_labeled(
     trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
     batch_size:int=32, # frames per batch
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
-) -> dict:
-    "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return mean errors."
+    return_errors:bool=False, # also return each frame's pixel errors, (N, V*K) frame px, NaN where unlabeled
+) -> dict|tuple[dict, np.ndarray]:
+    "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return mean errors (and the per-frame ones)."
     kp, conf = predict_loader(model, DataLoader(dataset, batch_size=batch_size), trainer)
     extra = {'set': set_names} if set_names is not None else None
     err = write_predictions(output_csvs(folder, name, dataset.view_names), [list(v.index) for v in dataset.views], kp, conf,
@@ -242,7 +243,7 @@ def predict_labeled(
     if dataset.num_views > 1:  # per-view means too, e.g. `top/test`
         for v, view in enumerate(dataset.view_names):
             summary.update({f'{view}/{k}': x for k, x in summarize_errors(err[:, v * K:(v + 1) * K], set_names).items()})
-    return summary
+    return (summary, err) if return_errors else summary
 
 # %% ../nbs/22_predict.ipynb #65492e39
 def predict_video(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, os, shutil, time, warnings
 import numpy as np
 import pandas as pd
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -18,7 +19,8 @@ from omegaconf import DictConfig, OmegaConf
 # %% auto #0
 __all__ = ['MODEL_FILES', 'TrainResult', 'device_settings', 'global_rank', 'build_trainer', 'build_data_module', 'OverwriteError',
            'model_files', 'check_model_dir', 'clear_model_dir', 'check_prediction_videos', 'new_labels_csvs',
-           'check_new_labels', 'keypoints_not_fit', 'not_fit_advice', 'train', 'predict_after_training']
+           'check_new_labels', 'train_keypoint_errors', 'read_train_keypoint_errors', 'frame_px_per_model_px',
+           'keypoints_not_fit', 'not_fit_advice', 'train', 'predict_after_training']
 
 # %% ../nbs/23_train.ipynb #d7ff1511
 from .core import (load_config, default_config_path, default_accelerator, atomic_write, config_views,
@@ -200,25 +202,51 @@ def check_new_labels(cfg:DictConfig):
                             d.downsample_factor, names, cache_images=False)
 
 # %% ../nbs/23_train.ipynb #bcf6ff44
-def keypoints_not_fit(
+def train_keypoint_errors(
+    errors:np.ndarray, # (N, V*K) per-frame pixel errors, view-major, NaN where a keypoint is not labeled
+    set_names:Sequence[str], # each row's split: only 'train' rows count
+    keypoint_names:Sequence[str], # the K keypoints of one view
+    view_names:Sequence[str]|None=None, # the V views; keys are 'view/keypoint' when there are several
+    min_frames:int=3, # keypoints labeled on fewer training frames are left out (too few to judge)
+) -> dict:
+    "{'keypoint' (or 'view/keypoint'): mean error on its training frames}, for keypoints labeled on `min_frames` of them."
+    views, K = list(view_names or [None]), len(keypoint_names)
+    train = np.asarray(errors, dtype=float)[np.asarray(set_names) == 'train']
+    out = {}
+    for v, view in enumerate(views):
+        for k, name in enumerate(keypoint_names):
+            e = train[:, v * K + k]
+            if np.isfinite(e).sum() >= min_frames: out[f'{view}/{name}' if len(views) > 1 else name] = float(np.nanmean(e))
+    return out
+
+def read_train_keypoint_errors(
     model_dir:str|Path, # a trained model's folder (its `predictions*_pixel_error.csv`)
     view_names:list[str]|None=None, # the views (`config_views`); None: one view
-    ratio:float=5., # flagged: a training-frame error above `ratio` x the median keypoint's
-    min_frames:int=3, # keypoints labeled on fewer training frames are not judged
+    min_frames:int=3, # as in `train_keypoint_errors`
 ) -> dict:
-    "{'keypoint' (or 'view/keypoint'): mean training-frame error} for keypoints the model did not fit; {} when none."
-    errors, views = {}, list(view_names or [None])
-    for view, path in zip(views, output_csvs(model_dir, 'predictions', views)):
-        csv = metric_csv(path, 'pixel_error')
-        if not csv.exists(): return {}
-        df = pd.read_csv(csv, index_col=0)
-        train = df[df['set'] == 'train'].drop(columns='set')
-        for name in train.columns:
-            e = train[name].dropna()
-            if len(e) >= min_frames: errors[f'{view}/{name}' if len(views) > 1 else name] = float(e.mean())
+    "`train_keypoint_errors` of a finished model folder, read from its pixel-error CSVs; {} when they are missing."
+    tables = []
+    for path in output_csvs(model_dir, 'predictions', list(view_names or [None])):
+        if not (csv := metric_csv(path, 'pixel_error')).exists(): return {}
+        tables.append(pd.read_csv(csv, index_col=0))
+    names = [c for c in tables[0].columns if c != 'set']
+    errors = np.concatenate([t[names].to_numpy(float) for t in tables], axis=1)
+    return train_keypoint_errors(errors, tables[0]['set'].tolist(), names, view_names, min_frames)
+
+def frame_px_per_model_px(dataset:MultiviewLabeledDataset) -> float:
+    "Frame pixels per model pixel: the smallest over the views' first frames and both axes (frames resize to the model's size)."
+    H, W = dataset.image_size
+    return min(min(h / H, w / W) for h, w in (view.load_image(0)[1] for view in dataset.views))
+
+def keypoints_not_fit(
+    errors:dict, # mean training-frame error per keypoint (`train_keypoint_errors`), frame px
+    ratio:float=5., # flagged: an error above `ratio` x the median keypoint's...
+    min_error:float=0., # ...and above this many frame px (`train`: 2 model px), so a near-perfect run flags nothing
+) -> dict:
+    "The keypoints of `errors` the model did not fit: {key: error, rounded}; {} when none (or fewer than 3 judged)."
     if len(errors) < 3: return {}
     median = float(np.median(list(errors.values())))
-    return {k: round(v, 2) for k, v in errors.items() if v > ratio * median}
+    return {k: round(v, 2) for k, v in errors.items() if v > ratio * median and v > min_error}
 
 def not_fit_advice(unfit:dict) -> str:
     "The warning for `keypoints_not_fit`'s result."
@@ -227,6 +255,7 @@ def not_fit_advice(unfit:dict) -> str:
             "did not learn them. From random weights at a short schedule this varies from seed to seed; train longer "
             "(training.max_epochs), start from pretrained weights (model.backbone_pretrained), or train again with "
             "another training.rng_seed_model_pt")
+
 
 # %% ../nbs/23_train.ipynb #66328f16
 def train(
@@ -267,25 +296,26 @@ def train(
     if not trainer.is_global_zero: return TrainResult(model_dir, best, {}, timings, [])  # rank 0 predicts and writes
     model.load_state_dict(torch.load(best, map_location=model.device, weights_only=False)['state_dict'])
     model.eval()
-    errors, videos = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
+    errors, videos, fit = predict_after_training(cfg, model, dm, model_dir, prediction_trainer(accelerator, progress), timings)
     errors_3d = {k: errors.pop(k) for k in list(errors) if k.startswith(('3d/', 'reprojection/'))}   # not pixel errors
     convergence = next(c for c in trainer.callbacks if isinstance(c, ConvergenceCheck))
     summary = dict(best_checkpoint=best.name, pixel_error=errors, timings_s=timings, video_predictions=[str(v) for v in videos],
                    new_labels=[str(p) for p in new_labels_csvs(cfg) or []], **({'errors_3d': errors_3d} if errors_3d else {}),
                    epochs=trainer.current_epoch, global_step=trainer.global_step, **convergence.report())
-    summary['keypoints_not_fit'] = unfit = keypoints_not_fit(model_dir, config_views(cfg)[1])
+    summary['keypoints_not_fit'] = unfit = keypoints_not_fit(fit, min_error=2 * frame_px_per_model_px(dm.dataset))
     if convergence.still_improving: warnings.warn(convergence.advice(), stacklevel=2)
     if unfit: warnings.warn(not_fit_advice(unfit), stacklevel=2)
     with atomic_write(model_dir/'summary.json') as f: json.dump(summary, f, indent=2)
     return TrainResult(model_dir, best, errors, timings, videos, errors_3d)
 
 # %% ../nbs/23_train.ipynb #d52ad5a0
-def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:pl.Trainer, timings:dict) -> tuple[dict, list]:
-    "Write `predictions*.csv` and `video_preds/*` for a trained model; returns (mean pixel errors, video CSVs written)."
+def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:pl.Trainer, timings:dict) -> tuple[dict, list, dict]:
+    "Write `predictions*.csv`, `video_preds/*`; returns (mean pixel errors, video CSVs written, `train_keypoint_errors`)."
     t0 = time.perf_counter()
     pcas = fit_pca_metrics(data, cfg.losses.pca_singleview.components_to_keep)
-    errors = predict_labeled(model, data.dataset, model_dir, 'predictions', data.set_names(), trainer,  # frames cached
-                             cfg.training.test_batch_size, pcas)
+    errors, per_frame = predict_labeled(model, data.dataset, model_dir, 'predictions', data.set_names(), trainer,  # frames cached
+                                        cfg.training.test_batch_size, pcas, return_errors=True)
+    fit = train_keypoint_errors(per_frame, data.set_names(), data.dataset.keypoint_names, config_views(cfg)[1])
     new = new_labels_csvs(cfg)
     if new:   # frames labeled after training began: scored apart, as the reference does
         new_err = predict_labeled(model, labeled_dataset_for(model, cfg, new), model_dir, 'predictions_new', trainer=trainer,
@@ -302,4 +332,4 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
             videos += dest + ([three_d['out_3d']] if three_d else [])
             if cfg.eval.save_vids_after_training: write_labeled_videos(cfg, session, dest)
     timings['predict_videos'] = time.perf_counter() - t0
-    return errors, videos
+    return errors, videos, fit

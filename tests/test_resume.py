@@ -13,7 +13,8 @@ EPOCHS = 8
 
 def test_killed_run_resumes_to_the_end(tiny_config, tmp_path):
     cfg = yaml.safe_load(Path(tiny_config).read_text())
-    cfg["training"].update(max_epochs=EPOCHS, min_epochs=EPOCHS, check_val_every_n_epoch=2)
+    # 24 training frames: 6 steps an epoch, long enough to be killed between its first checkpoint and its end
+    cfg["training"].update(max_epochs=EPOCHS, min_epochs=EPOCHS, check_val_every_n_epoch=2, train_frames=24)
     path = tmp_path / "cfg.yaml"; path.write_text(yaml.safe_dump(cfg))
     out = tmp_path / "model"
     proc = subprocess.Popen([cli("lpnb-train"), str(path), "--output-dir", str(out), "--accelerator", "cpu"],
@@ -40,7 +41,7 @@ def test_killed_run_resumes_to_the_end(tiny_config, tmp_path):
     logs = pd.read_csv(out / "logs" / "metrics.csv")
     assert logs["epoch"].max() == EPOCHS - 1
     # every optimizer step of every epoch ran exactly once: the step count of an uninterrupted run
-    assert summary["global_step"] == EPOCHS * 18   # 72 training frames in batches of 4
+    assert summary["global_step"] == EPOCHS * 6   # 24 training frames in batches of 4
     preds = read_keypoint_csv(out / "predictions.csv")
     assert preds.keypoints.shape == (90, 17, 2)
     assert (out / summary["best_checkpoint"]).exists() and (out / "video_preds" / "clip.csv").exists()
