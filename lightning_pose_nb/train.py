@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_train.ipynb #e67b73ab
 from __future__ import annotations
-import json, os, shutil, time, warnings
+import itertools, json, os, shutil, time, warnings
 import numpy as np
 import pandas as pd
 from collections.abc import Sequence
@@ -210,14 +210,12 @@ def train_keypoint_errors(
     min_frames:int=3, # keypoints labeled on fewer training frames are left out (too few to judge)
 ) -> dict:
     "{'keypoint' (or 'view/keypoint'): mean error on its training frames}, for keypoints labeled on `min_frames` of them."
-    views, K = list(view_names or [None]), len(keypoint_names)
+    views = list(view_names or [None])
+    keys = [f'{view}/{name}' if len(views) > 1 else name for view, name in itertools.product(views, keypoint_names)]
     train = np.asarray(errors, dtype=float)[np.asarray(set_names) == 'train']
-    out = {}
-    for v, view in enumerate(views):
-        for k, name in enumerate(keypoint_names):
-            e = train[:, v * K + k]
-            if np.isfinite(e).sum() >= min_frames: out[f'{view}/{name}' if len(views) > 1 else name] = float(np.nanmean(e))
-    return out
+    counted = np.isfinite(train).sum(0) >= max(min_frames, 1)
+    kept = [key for key, ok in zip(keys, counted) if ok]
+    return dict(zip(kept, np.nanmean(train[:, counted], 0).tolist()))
 
 def read_train_keypoint_errors(
     model_dir:str|Path, # a trained model's folder (its `predictions*_pixel_error.csv`)
@@ -313,9 +311,10 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
     "Write `predictions*.csv`, `video_preds/*`; returns (mean pixel errors, video CSVs written, `train_keypoint_errors`)."
     t0 = time.perf_counter()
     pcas = fit_pca_metrics(data, cfg.losses.pca_singleview.components_to_keep)
-    errors, per_frame = predict_labeled(model, data.dataset, model_dir, 'predictions', data.set_names(), trainer,  # frames cached
+    set_names = data.set_names()
+    errors, per_frame = predict_labeled(model, data.dataset, model_dir, 'predictions', set_names, trainer,  # frames cached
                                         cfg.training.test_batch_size, pcas, return_errors=True)
-    fit = train_keypoint_errors(per_frame, data.set_names(), data.dataset.keypoint_names, config_views(cfg)[1])
+    fit = train_keypoint_errors(per_frame, set_names, data.dataset.keypoint_names, config_views(cfg)[1])
     new = new_labels_csvs(cfg)
     if new:   # frames labeled after training began: scored apart, as the reference does
         new_err = predict_labeled(model, labeled_dataset_for(model, cfg, new), model_dir, 'predictions_new', trainer=trainer,

@@ -53,6 +53,18 @@ def tiny_config(tmp_path_factory, clip) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fast_config(tmp_path_factory, tiny_config) -> Path:
+    """`tiny_config` cut to what a supervised command-line check needs: 8 training frames (2 steps), 1 epoch, no
+    labeled video. Not for semi-supervised runs (the PCA losses need more frames) nor for checks of what was learned."""
+    cfg = yaml.safe_load(tiny_config.read_text())
+    cfg["training"].update(max_epochs=1, min_epochs=1, train_frames=8)
+    cfg["eval"]["save_vids_after_training"] = False
+    path = tmp_path_factory.mktemp("cfg") / "fast.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, tiny_config) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny"
     run_cli("lpnb-train", tiny_config, "--output-dir", out, "--accelerator", "cpu")

@@ -62,9 +62,9 @@ def test_predict_errors_name_the_problem(trained_model_dir, tmp_path):
 @pytest.mark.parametrize("model_type,backbone", [("regression", "resnet18"), ("heatmap", "efficientnet_b0"),
                                                  ("heatmap", "vits_dino"), ("heatmap_mhcrnn", "resnet18"),
                                                  ("heatmap_mhcrnn", "vits_dino")])
-def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_config, clip, tmp_path):
+def test_each_backbone_family_trains_and_predicts(model_type, backbone, fast_config, clip, tmp_path):
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", f"model_type: {model_type}")
+    cfg.write_text(fast_config.read_text().replace("model_type: heatmap", f"model_type: {model_type}")
                    .replace("backbone: resnet18", f"backbone: {backbone}"))
     out = tmp_path / "model"
     run_cli("lpnb-train", cfg, "--output-dir", out, "--accelerator", "cpu")
@@ -80,11 +80,10 @@ def test_each_backbone_family_trains_and_predicts(model_type, backbone, tiny_con
     np.testing.assert_allclose(again.keypoints, video.keypoints, atol=1e-3)
 
 
-def test_context_model_predicts_every_frame_of_short_videos(tiny_config, tmp_path):
+def test_context_model_predicts_every_frame_of_short_videos(fast_config, tmp_path):
     "Videos of 1, 3 and 7 frames: the context model pads the ends and predicts every frame."
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(tiny_config.read_text().replace("model_type: heatmap", "model_type: heatmap_mhcrnn")
-                   .replace("max_epochs: 2", "max_epochs: 1").replace("min_epochs: 2", "min_epochs: 1"))
+    cfg.write_text(fast_config.read_text().replace("model_type: heatmap", "model_type: heatmap_mhcrnn"))
     out = tmp_path / "model"
     run_cli("lpnb-train", cfg, "--output-dir", out, "--accelerator", "cpu")
     vids = tmp_path / "vids"

@@ -45,9 +45,9 @@ def test_cached_file_is_used_offline(tmp_path):
         assert fetch_weights("resnet18", BACKBONES["resnet18"].weights) == first and first.is_relative_to(tmp_path)
 
 
-def test_reference_default_backbone_uses_cache_or_stops(tmp_path, tiny_config):
+def test_reference_default_backbone_uses_cache_or_stops(tmp_path, fast_config):
     "A reference-style config (resnet50_animal_ap10k, no backbone_pretrained key) never trains from random weights silently."
-    cfg = yaml.safe_load(tiny_config.read_text())
+    cfg = yaml.safe_load(fast_config.read_text())
     cfg["model"]["backbone"] = "resnet50_animal_ap10k"
     del cfg["model"]["backbone_pretrained"]
     cfg["training"].update(max_epochs=1, min_epochs=1)

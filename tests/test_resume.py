@@ -8,13 +8,14 @@ import yaml
 from lightning_pose_nb.data.csv import read_keypoint_csv
 from conftest import cli, run_cli
 
-EPOCHS = 8
+EPOCHS = 4
 
 
 def test_killed_run_resumes_to_the_end(tiny_config, tmp_path):
     cfg = yaml.safe_load(Path(tiny_config).read_text())
     # 24 training frames: 6 steps an epoch, long enough to be killed between its first checkpoint and its end
     cfg["training"].update(max_epochs=EPOCHS, min_epochs=EPOCHS, check_val_every_n_epoch=2, train_frames=24)
+    cfg["eval"]["save_vids_after_training"] = False   # the labeled video is not what this test is about
     path = tmp_path / "cfg.yaml"; path.write_text(yaml.safe_dump(cfg))
     out = tmp_path / "model"
     proc = subprocess.Popen([cli("lpnb-train"), str(path), "--output-dir", str(out), "--accelerator", "cpu"],
@@ -37,7 +38,7 @@ def test_killed_run_resumes_to_the_end(tiny_config, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["epochs"] == EPOCHS
     # the validation history survives the kill: one entry per validation, none repeated or lost
-    assert [h["epoch"] for h in summary["val_loss_history"]] == [1, 3, 5, 7]
+    assert [h["epoch"] for h in summary["val_loss_history"]] == [1, 3]
     logs = pd.read_csv(out / "logs" / "metrics.csv")
     assert logs["epoch"].max() == EPOCHS - 1
     # every optimizer step of every epoch ran exactly once: the step count of an uninterrupted run

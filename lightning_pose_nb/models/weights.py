@@ -4,7 +4,7 @@
 
 # %% ../../nbs/10a_models.weights.ipynb #15a8ca79
 from __future__ import annotations
-import os, re, sys, warnings
+import os, re, socket, sys, urllib.parse, urllib.request, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -81,7 +81,15 @@ def _cached(src:WeightSource) -> Path|None:
         if isinstance(p, str): return Path(p)
     return None
 
+def _resolve_host(url:str):
+    "Raise at once when `url`'s host cannot be looked up: no retry helps a machine without network."
+    if urllib.request.getproxies(): return   # behind a proxy the proxy looks hosts up, not this machine
+    host = urllib.parse.urlparse(url).hostname
+    try: socket.getaddrinfo(host, 443)
+    except OSError as e: raise ConnectionError(f"cannot look up {host} ({getattr(e, 'strerror', None) or e}): is this machine offline?") from None
+
 def _download(src:WeightSource) -> Path:
+    _resolve_host(src.url)
     if src.provider != 'timm':
         src.cache_path.parent.mkdir(parents=True, exist_ok=True)
         torch.hub.download_url_to_file(src.url, str(src.cache_path), progress=True)  # via a temporary file: never half a file

@@ -1,11 +1,12 @@
-"""First training step of a heatmap model on 8 toy frames, its loss and gradient written to OUT.json (rank 0).
+"""First training step of a heatmap model on 8 toy frames, its loss and gradient written to OUT.npz (rank 0).
 
-Run by tests/test_ddp.py as `python ddp_grad_check.py OUT.json` (1 process, batch 8) and as
-`torchrun --nproc-per-node 2 ddp_grad_check.py OUT.json` (2 gloo ranks, 4 frames each, gradients averaged by DDP).
+Run by tests/test_ddp.py as `python ddp_grad_check.py OUT.npz` (1 process, batch 8) and as
+`torchrun --nproc-per-node 2 ddp_grad_check.py OUT.npz` (2 gloo ranks, 4 frames each, gradients averaged by DDP).
 BatchNorm runs on its running statistics (eval mode): on CPUs each rank normalises with its own batch otherwise
 (SyncBatchNorm needs GPUs), which would differ from one batch of 8 by design, not by a fault.
 """
-import json, os, sys
+import os, sys
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -40,8 +41,7 @@ def main(out: str):
     total = loss.detach().clone()
     if world > 1: dist.all_reduce(total); total /= world
     grads = torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
-    if rank == 0:
-        with open(out, "w") as f: json.dump({"loss": float(total), "grad": grads.tolist()}, f)
+    if rank == 0: np.savez(out, loss=float(total), grad=grads.numpy())  # 11M floats: binary, not text
     if world > 1: dist.destroy_process_group()
 
 
