@@ -89,13 +89,14 @@ def _resolve_host(url:str):
     except OSError as e: raise ConnectionError(f"cannot look up {host} ({getattr(e, 'strerror', None) or e}): is this machine offline?") from None
 
 def _download(src:WeightSource) -> Path:
-    _resolve_host(src.url)
     if src.provider != 'timm':
+        _resolve_host(src.url)
         src.cache_path.parent.mkdir(parents=True, exist_ok=True)
         torch.hub.download_url_to_file(src.url, str(src.cache_path), progress=True)  # via a temporary file: never half a file
         return src.cache_path
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import constants, hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError
+    _resolve_host(constants.ENDPOINT)   # the hub's endpoint: a mirror when HF_ENDPOINT names one
     for f in _HF_FILES:
         try: return Path(hf_hub_download(src.hf_repo, f, cache_dir=hf_cache_dir()))
         except EntryNotFoundError:
