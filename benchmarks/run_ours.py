@@ -169,7 +169,9 @@ def extra_callbacks(spec: str | None) -> list:
     """Benchmark-only training variants, from JSON in LPNB_BENCH_CALLBACKS (for `bench_accuracy.py --variant`):
     `warmup_steps` (every learning rate ramps linearly from 1/N to full over the first N optimizer steps, on top of the
     schedule and the backbone's thaw), `backbone_grads` (true: the backbone keeps its gradients while its learning rate
-    is 0, as the reference's, so Adam's moments for it fill before the thaw; the library turns them off)."""
+    is 0, as the reference's, so Adam's moments for it fill before the thaw; the library turns them off),
+    `ema` ({"decay": d, "start_epoch": e}: Lightning's `EMAWeightAveraging` of the weights and BatchNorm buffers from
+    epoch e on; validation, the checkpoint and prediction use the average)."""
     if not spec: return []
     import lightning.pytorch as pl
     tweaks, cbs = json.loads(spec), []
@@ -183,6 +185,10 @@ def extra_callbacks(spec: str | None) -> list:
             pl_module.backbone.requires_grad_(True)
             if lr >= opt.param_groups[1]["lr"]: self.warmed_up = True
         C.UnfreezeBackbone.on_train_batch_start = keep_grads
+    if tweaks.get("ema"):
+        from lightning.pytorch.callbacks import EMAWeightAveraging
+        e = tweaks["ema"]
+        cbs.append(EMAWeightAveraging(decay=float(e.get("decay", 0.98)), update_starting_at_epoch=e.get("start_epoch")))
     if tweaks.get("warmup_steps"):
         n = int(tweaks["warmup_steps"])
         class LinearWarmup(pl.Callback):

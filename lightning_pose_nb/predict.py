@@ -16,8 +16,9 @@ from torch.utils.data import DataLoader
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'model_checkpoint', 'load_model', 'prediction_trainer', 'predict_loader', 'calibrate',
            'training_data', 'labeled_dataset_for', 'output_csvs', 'metric_csv', 'video_pred_csvs', 'video_sessions',
-           'scorer_name', 'write_predictions', 'predict_labeled', 'predict_video', 'session_cameras', 'pca_metrics_for',
-           'list_images', 'predict_images', 'predict_inputs', 'labeled_video_path', 'write_labeled_videos']
+           'scorer_name', 'write_predictions', 'LabeledErrors', 'predict_labeled', 'predict_video', 'session_cameras',
+           'pca_metrics_for', 'list_images', 'predict_images', 'predict_inputs', 'labeled_video_path',
+           'write_labeled_videos']
 
 # %% ../nbs/22_predict.ipynb #c6e2cc7f
 from .core import load_config, default_accelerator, config_views, ConfigError, DataError
@@ -216,6 +217,11 @@ def write_predictions(
     return err
 
 # %% ../nbs/22_predict.ipynb #c0b81dec
+class LabeledErrors(dict):
+    "Mean pixel errors by split (`'all'`, `'train'`, `'top/test'`...), with each frame's errors as `per_frame`: (N, V*K) frame px, NaN where unlabeled."
+    def __init__(self, means:dict, per_frame:np.ndarray):
+        super().__init__(means); self.per_frame = per_frame
+
 def predict_labeled(
     model, # a trained tracker
     dataset:MultiviewLabeledDataset, # labeled frames as the model sees them (`labeled_dataset_for`, `training_data`)
@@ -225,9 +231,8 @@ def predict_labeled(
     trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
     batch_size:int=32, # frames per batch
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
-    return_errors:bool=False, # also return each frame's pixel errors, (N, V*K) frame px, NaN where unlabeled
-) -> dict|tuple[dict, np.ndarray]:
-    "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return mean errors (and the per-frame ones)."
+):
+    "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return the `LabeledErrors`."
     kp, conf = predict_loader(model, DataLoader(dataset, batch_size=batch_size), trainer)
     extra = {'set': set_names} if set_names is not None else None
     err = write_predictions(output_csvs(folder, name, dataset.view_names), [list(v.index) for v in dataset.views], kp, conf,
@@ -243,7 +248,7 @@ def predict_labeled(
     if dataset.num_views > 1:  # per-view means too, e.g. `top/test`
         for v, view in enumerate(dataset.view_names):
             summary.update({f'{view}/{k}': x for k, x in summarize_errors(err[:, v * K:(v + 1) * K], set_names).items()})
-    return (summary, err) if return_errors else summary
+    return LabeledErrors(summary, err)
 
 # %% ../nbs/22_predict.ipynb #65492e39
 def predict_video(

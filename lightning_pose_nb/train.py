@@ -312,9 +312,10 @@ def predict_after_training(cfg:DictConfig, model, data, model_dir:Path, trainer:
     t0 = time.perf_counter()
     pcas = fit_pca_metrics(data, cfg.losses.pca_singleview.components_to_keep)
     set_names = data.set_names()
-    errors, per_frame = predict_labeled(model, data.dataset, model_dir, 'predictions', set_names, trainer,  # frames cached
-                                        cfg.training.test_batch_size, pcas, return_errors=True)
-    fit = train_keypoint_errors(per_frame, set_names, data.dataset.keypoint_names, config_views(cfg)[1])
+    labeled = predict_labeled(model, data.dataset, model_dir, 'predictions', set_names, trainer,  # frames cached
+                              cfg.training.test_batch_size, pcas)
+    fit = train_keypoint_errors(labeled.per_frame, set_names, data.dataset.keypoint_names, config_views(cfg)[1])
+    errors = dict(labeled)   # the means: what the summary and `TrainResult.pixel_error` hold
     new = new_labels_csvs(cfg)
     if new:   # frames labeled after training began: scored apart, as the reference does
         new_err = predict_labeled(model, labeled_dataset_for(model, cfg, new), model_dir, 'predictions_new', trainer=trainer,

@@ -1,5 +1,5 @@
 "Shared fixtures: a short clip of the example video, a tiny config, and one tiny model trained by the CLI."
-import shutil, subprocess, sys
+import contextlib, io, os, runpy, shutil, subprocess, sys, traceback, warnings
 from pathlib import Path
 import pytest
 import yaml
@@ -8,6 +8,7 @@ from lightning_pose_nb.core import bundled_data_dir, default_config_path
 from lightning_pose_nb.testing import write_clip, example_video
 
 BIN = Path(sys.executable).parent
+FRESH_WARNING_FILTERS = list(warnings.filters)   # as a new interpreter has them (pytest sets its own per test)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,11 +25,41 @@ def cli(name: str) -> str:
     return str(found) if found.exists() else shutil.which(name)
 
 
-def run_cli(*args, check=True):
-    res = subprocess.run([cli(args[0]), *map(str, args[1:])], capture_output=True, text=True, timeout=900)
+def run_cli(*args, check=True, in_process=True):
+    """Run console script `args[0]` with `args[1:]`; a `CompletedProcess` (returncode, stdout, stderr) either way.
+
+    By default the installed script runs in this process (`runpy`, as its own `__main__`, parsing the patched
+    `sys.argv`): the same entry point, argument parsing, exit status and messages as from a shell, without paying for
+    importing torch, Lightning and timm again at each of the suite's ~40 launches. `in_process=False` launches it for
+    real, as the checks that the installed scripts start at all do (and the wheel check, the resume and DDP tests)."""
+    argv = [cli(args[0]), *map(str, args[1:])]
+    if in_process: res = _run_in_process(argv)
+    else: res = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     if check and res.returncode != 0:
         raise AssertionError(f"{args} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
     return res
+
+
+def _run_in_process(argv):
+    "`argv` run as the console script would run it; what it prints, and its exit status (1 with the traceback if it raised)."
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    def show(message, category, filename, lineno, file=None, line=None):   # warnings as a fresh process prints them
+        err.write(warnings.formatwarning(message, category, filename, lineno, line))
+    old_argv, old_env = sys.argv, dict(os.environ)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.filters[:] = FRESH_WARNING_FILTERS; warnings.showwarning = show
+            sys.argv = list(argv)
+            try: runpy.run_path(argv[0], run_name="__main__")
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if not isinstance(e.code, (int, type(None))): print(e.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc(); code = 1
+    finally:
+        sys.argv = old_argv
+        os.environ.clear(); os.environ.update(old_env)   # a command may set variables for its own run
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,6 @@ def test_reference_default_backbone_uses_cache_or_stops(tmp_path, fast_config):
     cfg = yaml.safe_load(fast_config.read_text())
     cfg["model"]["backbone"] = "resnet50_animal_ap10k"
     del cfg["model"]["backbone_pretrained"]
-    cfg["training"].update(max_epochs=1, min_epochs=1)
     cfg["eval"]["predict_vids_after_training"] = False
     path = tmp_path / "ref_style.yaml"
     path.write_text(yaml.safe_dump(cfg))
