@@ -231,7 +231,7 @@ def predict_labeled(
     trainer:pl.Trainer|None=None, # a `prediction_trainer` to reuse
     batch_size:int=32, # frames per batch
     pcas:dict|None=None, # fitted PCA metrics (`fit_pca_metrics`)
-):
+) -> LabeledErrors:
     "Predict every labeled frame; write predictions and metrics (one CSV per view; calibrated: 3-D too); return the `LabeledErrors`."
     kp, conf = predict_loader(model, DataLoader(dataset, batch_size=batch_size), trainer)
     extra = {'set': set_names} if set_names is not None else None
