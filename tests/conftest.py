@@ -51,9 +51,9 @@ def _run_in_process(argv):
             warnings.filters[:] = FRESH_WARNING_FILTERS; warnings.showwarning = show
             sys.argv = list(argv)
             try: runpy.run_path(argv[0], run_name="__main__")
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-                if not isinstance(e.code, (int, type(None))): print(e.code, file=sys.stderr)
+            except SystemExit as e:   # as the interpreter exits: None is 0, a message is printed with status 1
+                if e.code is None or isinstance(e.code, int): code = e.code or 0
+                else: print(e.code, file=sys.stderr); code = 1
             except BaseException:
                 traceback.print_exc(); code = 1
     finally:
